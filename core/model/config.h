@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace lamina {
+
+/// RoPE frequency scaling (transformers' `rope_scaling` / `rope_parameters`).
+struct RopeScaling {
+    enum class Type { None, Linear, Llama3 };
+    Type type = Type::None;
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;             ///< llama3
+    double highFreqFactor = 4.0;            ///< llama3
+    int64_t originalMaxPositions = 8192;    ///< llama3
+};
+
+/// Hyper-parameters of a decoder-only model of the Llama family (llama, mistral, qwen2).
+struct ModelConfig {
+    std::string family;        ///< "llama", "mistral" or "qwen2" (config.json `model_type`)
+    std::string architecture;  ///< e.g. "LlamaForCausalLM"
+    int64_t vocabSize = 0;
+    int64_t hiddenSize = 0;
+    int64_t intermediateSize = 0;
+    int64_t numLayers = 0;
+    int64_t numHeads = 0;
+    int64_t numKvHeads = 0;
+    int64_t headDim = 0;  ///< explicit `head_dim`, else hiddenSize / numHeads
+    int64_t maxPositions = 0;
+    double rmsNormEps = 1e-6;
+    double ropeTheta = 10000.0;
+    RopeScaling ropeScaling;
+    bool qkvBias = false;  ///< q/k/v projection biases (`attention_bias`; always on for qwen2)
+    bool outputBias = false;  ///< o_proj bias (llama `attention_bias`)
+    bool mlpBias = false;
+    bool tieWordEmbeddings = false;
+    std::optional<int64_t> slidingWindow;  ///< attend to at most this many past tokens
+    std::optional<int64_t> bosTokenId;
+    std::optional<int64_t> eosTokenId;
+    std::string storedDtype;  ///< `torch_dtype` / `dtype` as written, informational
+
+    int64_t qDim() const { return numHeads * headDim; }
+    int64_t kvDim() const { return numKvHeads * headDim; }
+};
+
+/// Parses config.json text. `source` names the file in error messages. Throws `Error` naming
+/// the field for unknown families, unsupported options (`rope_scaling` types other than
+/// linear/llama3, activations other than SiLU, ...) and inconsistent values.
+ModelConfig parseModelConfig(const std::string& jsonText, const std::string& source);
+
+/// Reads `dir/config.json`.
+ModelConfig loadModelConfig(const std::filesystem::path& dir);
+
+}  // namespace lamina

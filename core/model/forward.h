@@ -1,0 +1,82 @@
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "model/model.h"
+
+namespace lamina {
+
+/// Which sublayers are removed. A removed sublayer's output is replaced by zero, so the
+/// residual stream passes through unchanged (exactly what deleting the module does); a removed
+/// block is a block whose two sublayers are removed. Empty vectors mean "nothing removed".
+struct Ablation {
+    std::vector<bool> attn;  ///< attn[i]: attention sublayer of block i removed
+    std::vector<bool> mlp;   ///< mlp[i]: FFN sublayer of block i removed
+
+    static Ablation none(int64_t numLayers);
+    void removeAttn(int64_t layer);
+    void removeMlp(int64_t layer);
+    void removeBlock(int64_t layer);
+    bool attnRemoved(int64_t layer) const;
+    bool mlpRemoved(int64_t layer) const;
+    bool blockRemoved(int64_t layer) const { return attnRemoved(layer) && mlpRemoved(layer); }
+    int64_t removedSublayers() const;
+};
+
+/// Named tap sites of the forward pass (one vocabulary for CKA, importance and ablation).
+enum class TapSite {
+    Residual,  ///< h_i: the residual stream entering block i; i = L is the last block's output
+    AttnOut,   ///< output of block i's attention sublayer, before it is added to the residual
+    MlpOut,    ///< output of block i's FFN sublayer, before it is added to the residual
+};
+
+struct TapPoint {
+    int64_t layer;
+    TapSite site;
+};
+
+/// Observers of intermediate tensors. Only requested sites are reported; the tensor handed to
+/// `onTap` (shape (B, T, d), compute dtype) is the forward pass's own, not a copy — keep a
+/// reference to retain it, never modify it. Removed sublayers report nothing.
+struct Taps {
+    bool residual = false;
+    bool attnOut = false;
+    bool mlpOut = false;
+    std::function<void(const TapPoint&, const at::Tensor&)> onTap;
+
+    bool wants(TapSite site) const;
+};
+
+/// Embedding lookup: ids (B, T) int64 → h_0 (B, T, d).
+at::Tensor embedTokens(const Model& model, const at::Tensor& ids);
+
+/// Runs blocks [begin, end) on the residual stream `h` (B, T, d) whose first position is
+/// `startPos`. Reports h_begin … h_end and sublayer outputs to `taps` when given. Starting at
+/// a cached h_begin gives the same result as running from block 0.
+at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t end,
+                     const Ablation& ablation = {}, const Taps* taps = nullptr,
+                     int64_t startPos = 0);
+
+/// Final RMSNorm: h_L → normalised hidden states (B, T, d).
+at::Tensor finalNorm(const Model& model, const at::Tensor& h);
+
+/// Logits (B, T, V) from the last block's output h_L (applies the final norm).
+at::Tensor lmLogits(const Model& model, const at::Tensor& h);
+
+/// Per-token next-token negative log-likelihood (B, T-1), float32, from h_L and the input ids;
+/// position t scores ids[:, t+1]. Computes logits in row chunks so a (B, T, V) tensor is never
+/// held in memory at once.
+at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tensor& ids);
+
+/// The whole causal LM: ids (B, T) → logits (B, T, V).
+at::Tensor forwardLogits(const Model& model, const at::Tensor& ids, const Ablation& ablation = {},
+                         const Taps* taps = nullptr);
+
+/// RMSNorm as in transformers: float32 statistics, result cast back before the weight.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+}  // namespace lamina

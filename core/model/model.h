@@ -1,0 +1,74 @@
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "model/config.h"
+
+namespace lamina {
+
+/// Attention sublayer of one block (HF names: input_layernorm, self_attn.{q,k,v,o}_proj).
+struct AttentionWeights {
+    at::Tensor norm;  // (d)
+    at::Tensor wq;    // (nH*hd, d)
+    at::Tensor wk;    // (nKV*hd, d)
+    at::Tensor wv;    // (nKV*hd, d)
+    at::Tensor wo;    // (d, nH*hd)
+    at::Tensor bq, bk, bv, bo;  // (nH*hd), (nKV*hd), (nKV*hd), (d); undefined when absent
+};
+
+/// SwiGLU FFN sublayer (HF names: post_attention_layernorm, mlp.{gate,up,down}_proj).
+struct MlpWeights {
+    at::Tensor norm;  // (d)
+    at::Tensor gate;  // (ff, d)
+    at::Tensor up;    // (ff, d)
+    at::Tensor down;  // (d, ff)
+    at::Tensor bgate, bup, bdown;  // (ff), (ff), (d); undefined when absent
+};
+
+struct BlockWeights {
+    AttentionWeights attn;
+    MlpWeights mlp;
+};
+
+/// Floating-point type the forward pass computes in.
+enum class ComputeDtype { Float32, BFloat16 };
+
+struct LoadOptions {
+    ComputeDtype compute = ComputeDtype::Float32;
+    ProgressFn progress;  ///< per tensor loaded
+};
+
+/// A loaded decoder. Weight tensors whose stored dtype equals the compute dtype alias the
+/// memory-mapped file (no copy); the others are converted once at load. Tensors keep their
+/// mapping alive, so a Model can outlive the objects it was loaded from. Never modify a
+/// weight in place: mapped weights are read-only memory.
+struct Model {
+    ModelConfig config;          ///< numLayers == blocks.size()
+    at::Tensor embed;            // (V, d)
+    at::Tensor finalNorm;        // (d)
+    at::Tensor lmHead;           // (V, d); the same tensor as `embed` when tied
+    std::vector<BlockWeights> blocks;
+    at::ScalarType computeType = at::kFloat;
+    std::filesystem::path source;  ///< directory or file it was loaded from
+    std::string format;            ///< "hf-safetensors" or "llama2c"
+
+    int64_t numLayers() const { return static_cast<int64_t>(blocks.size()); }
+};
+
+/// Loads a model from a Hugging Face directory (config.json + safetensors, single or sharded)
+/// or a llama2.c checkpoint file. Refuses PyTorch pickles. Throws `Error` naming the file and
+/// the tensor or field on any inconsistency (missing tensors, shapes that disagree with the
+/// config, ...), and `Cancelled` when the progress callback asks to stop.
+std::shared_ptr<const Model> loadModel(const std::filesystem::path& path,
+                                       const LoadOptions& options = {});
+
+at::ScalarType toScalarType(ComputeDtype dtype);
+
+}  // namespace lamina
