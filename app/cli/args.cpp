@@ -1,0 +1,84 @@
+#include "args.h"
+
+#include "common/error.h"
+
+namespace lamina::cli {
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valueOptions,
+           const std::set<std::string>& flags) {
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a.size() < 3 || a.rfind("--", 0) != 0) {
+            mPositionals.push_back(a);
+            continue;
+        }
+        std::string name = a.substr(2);
+        std::optional<std::string> inlineValue;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            inlineValue = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        if (flags.count(name)) {
+            if (inlineValue) throw Error("option --" + name + " takes no value");
+            mFlags.insert(name);
+        } else if (valueOptions.count(name)) {
+            if (!inlineValue && i + 1 >= argv.size()) {
+                throw Error("option --" + name + " needs a value");
+            }
+            mValues[name] = inlineValue ? *inlineValue : argv[++i];
+        } else {
+            throw Error("unknown option --" + name + " (see --help)");
+        }
+    }
+}
+
+std::string Args::positional(const std::string& what) const {
+    if (mPositionals.empty()) throw Error("missing " + what + " argument");
+    if (mPositionals.size() > 1) {
+        throw Error("unexpected extra argument '" + mPositionals[1] + "'");
+    }
+    return mPositionals[0];
+}
+
+std::optional<std::string> Args::value(const std::string& name) const {
+    auto it = mValues.find(name);
+    if (it == mValues.end()) return std::nullopt;
+    return it->second;
+}
+
+std::string Args::required(const std::string& name) const {
+    auto v = value(name);
+    if (!v) throw Error("missing required option --" + name);
+    return *v;
+}
+
+std::string Args::valueOr(const std::string& name, const std::string& fallback) const {
+    return value(name).value_or(fallback);
+}
+
+int64_t Args::integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
+    const auto v = value(name);
+    if (!v) return fallback;
+    std::size_t used = 0;
+    int64_t n = 0;
+    try {
+        n = std::stoll(*v, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != v->size() || v->empty()) {
+        throw Error("option --" + name + ": expected an integer, got '" + *v + "'");
+    }
+    if (n < min || n > max) {
+        throw Error("option --" + name + ": " + *v + " is outside [" + std::to_string(min) +
+                    ", " + std::to_string(max) + "]");
+    }
+    return n;
+}
+
+int64_t Args::requiredInteger(const std::string& name, int64_t min, int64_t max) const {
+    required(name);
+    return integer(name, 0, min, max);
+}
+
+}  // namespace lamina::cli

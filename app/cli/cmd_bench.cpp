@@ -1,0 +1,93 @@
+// `lamina-cli bench`: forward throughput of a model against the machine's float32 GEMM rate,
+// both measured in the same process so the ratio is meaningful.
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "args.h"
+#include "commands.h"
+#include "common/error.h"
+#include "common/runtime.h"
+#include "console.h"
+#include "model/forward.h"
+#include "model/model.h"
+
+namespace lamina::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Best-of-`repeat` wall time of `fn`, after one warm-up call.
+template <typename Fn>
+double bestSeconds(int64_t repeat, Fn fn) {
+    fn();
+    double best = 1e30;
+    for (int64_t i = 0; i < repeat; ++i) {
+        const auto t = Clock::now();
+        fn();
+        best = std::min(best, secondsSince(t));
+    }
+    return best;
+}
+
+double gemmGflops(int64_t n, int64_t repeat) {
+    const at::Tensor a = at::randn({n, n}), b = at::randn({n, n});
+    at::Tensor c = at::empty({n, n});
+    const double s = bestSeconds(repeat, [&] { at::mm_out(c, a, b); });
+    return 2.0 * n * n * n / s / 1e9;
+}
+
+// Multiply-add FLOPs of one forward pass over B×T tokens, as Lamina computes it (attention
+// scores and values over the full T×T square, lm_head over every position).
+double forwardFlops(const ModelConfig& c, int64_t B, int64_t T) {
+    const double d = c.hiddenSize, q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize;
+    const double perTokenLayer = 2 * (d * q + 2 * d * kv + q * d + 3 * d * ff) + 2 * 2 * T * q;
+    return static_cast<double>(B * T) * (c.numLayers * perTokenLayer + 2 * d * c.vocabSize);
+}
+
+}  // namespace
+
+int runBench(const std::vector<std::string>& argv) {
+    const Args args(argv, {"batch", "seq", "repeat", "threads", "gemm-size", "dtype"}, {"json"});
+    const std::string modelPath = args.positional("MODEL");
+    const int64_t B = args.integer("batch", 8, 1, 1024);
+    const int64_t T = args.integer("seq", 256, 2, 1 << 16);
+    const int64_t repeat = args.integer("repeat", 5, 1, 1000);
+    const int64_t gemmN = args.integer("gemm-size", 2048, 64, 16384);
+    const std::string dtype = args.valueOr("dtype", "float32");
+    if (dtype != "float32" && dtype != "bfloat16") {
+        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
+    }
+    const int threads = configureThreads(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+    LoadOptions load;
+    load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    const auto model = loadModel(modelPath, load);
+    at::manual_seed(0);
+    const at::Tensor ids = at::randint(0, model->config.vocabSize, {B, T}, at::kLong);
+    // Scoring = logits for every position, as perplexity and FinerCut need them.
+    const double fwd = bestSeconds(repeat, [&] { forwardLogits(*model, ids); });
+    const double gemm = gemmGflops(gemmN, repeat);
+    const double flops = forwardFlops(model->config, B, T);
+    const double achieved = flops / fwd / 1e9;
+    if (args.flag("json")) {
+        printJson({{"model", modelPath}, {"batch", B}, {"seq", T}, {"threads", threads},
+                   {"dtype", dtype}, {"forward_seconds", fwd},
+                   {"tokens_per_second", B * T / fwd}, {"forward_gflops", achieved},
+                   {"gemm_size", gemmN}, {"gemm_gflops", gemm},
+                   {"fraction_of_gemm", achieved / gemm}});
+        return 0;
+    }
+    std::printf("forward   %lld×%lld tokens in %.4f s (best of %lld): %.0f tokens/s, %.1f GFLOP/s\n",
+                static_cast<long long>(B), static_cast<long long>(T), fwd,
+                static_cast<long long>(repeat), B * T / fwd, achieved);
+    std::printf("gemm      float32 %lld×%lld: %.1f GFLOP/s (%d threads)\n",
+                static_cast<long long>(gemmN), static_cast<long long>(gemmN), gemm, threads);
+    std::printf("ratio     forward reaches %.0f%% of the GEMM rate\n", 100 * achieved / gemm);
+    return 0;
+}
+
+}  // namespace lamina::cli

@@ -1,0 +1,80 @@
+#include <chrono>
+#include <cstdio>
+
+#include "args.h"
+#include "commands.h"
+#include "common/error.h"
+#include "common/mapped_file.h"
+#include "common/runtime.h"
+#include "console.h"
+#include "eval/perplexity.h"
+#include "model/model.h"
+#include "tokenizer/tokenizer_for_model.h"
+
+namespace lamina::cli {
+
+int runPpl(const std::vector<std::string>& argv) {
+    const Args args(argv, {"text", "seq", "windows", "bos", "batch", "threads", "dtype",
+                           "tokenizer"},
+                    {"json"});
+    const std::string modelPath = args.positional("MODEL");
+    const std::string textPath = args.required("text");
+    const int64_t seq = args.requiredInteger("seq", 2, 1 << 20);
+    const int64_t maxWindows = args.integer("windows", 0, 0, int64_t{1} << 40);
+    const int64_t batch = args.integer("batch", 8, 1, 4096);
+    const BosPolicy bos = parseBosPolicy(args.valueOr("bos", "first"));
+    const std::string dtype = args.valueOr("dtype", "float32");
+    if (dtype != "float32" && dtype != "bfloat16") {
+        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
+    }
+    const int threads = configureThreads(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+
+    const auto t0 = std::chrono::steady_clock::now();
+    LoadOptions load;
+    load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.progress = consoleProgress("loading");
+    const auto model = loadModel(modelPath, load);
+    const auto tokenizer =
+        tokenizerForModel(modelPath, model->config.vocabSize, args.valueOr("tokenizer", ""));
+    const double loadSeconds = secondsSince(t0);
+
+    const auto t1 = std::chrono::steady_clock::now();
+    const std::string text = readTextFile(textPath, std::size_t{1} << 30);
+    const auto tokens = tokenizer->encode(text, false);
+    const auto bosId = tokenizer->bosId().value_or(model->config.bosTokenId.value_or(1));
+    const TokenWindows windows = makeWindows(tokens, seq, bos, static_cast<TokenId>(bosId),
+                                             maxWindows);
+    const double tokenizeSeconds = secondsSince(t1);
+
+    const auto t2 = std::chrono::steady_clock::now();
+    const PerplexityResult r =
+        evaluatePerplexity(*model, windows, {}, batch, consoleProgress("perplexity"));
+    const double evalSeconds = secondsSince(t2);
+    const double tokensPerSecond = windows.numWindows * seq / evalSeconds;
+
+    if (args.flag("json")) {
+        printJson({{"ppl", r.perplexity},
+                   {"nll", r.meanNll},
+                   {"tokens", r.tokens},
+                   {"windows", r.windows},
+                   {"seq", seq},
+                   {"bos", bosPolicyName(bos)},
+                   {"text_tokens", windows.sourceTokens},
+                   {"dtype", dtype},
+                   {"threads", threads},
+                   {"seconds", {{"load", loadSeconds}, {"tokenize", tokenizeSeconds},
+                                {"eval", evalSeconds}}},
+                   {"tokens_per_second", tokensPerSecond}});
+        return 0;
+    }
+    std::printf("perplexity %.4f  (mean NLL %.5f over %lld predicted tokens, %lld windows of "
+                "%lld, BOS %s)\n",
+                r.perplexity, r.meanNll, static_cast<long long>(r.tokens),
+                static_cast<long long>(r.windows), static_cast<long long>(seq),
+                bosPolicyName(bos).c_str());
+    std::printf("time       load %.2fs, tokenize %.2fs, evaluate %.2fs (%.0f tokens/s, %d threads)\n",
+                loadSeconds, tokenizeSeconds, evalSeconds, tokensPerSecond, threads);
+    return 0;
+}
+
+}  // namespace lamina::cli

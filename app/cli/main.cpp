@@ -1,0 +1,86 @@
+// lamina-cli: the headless front end (contract: ../shared/docs/architecture.md).
+// Exit codes: 0 success, 2 bad input (one-line error on stderr), 130 interrupted, 1 internal.
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "common/error.h"
+#include "console.h"
+
+namespace lamina::cli {
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> list = {
+        {"info", "MODEL                          family, layers, heads, params, dtype", &runInfo},
+        {"tokenize", "MODEL|TOKENIZER --text STR    token ids (with BOS unless --no-special)",
+         &runTokenize},
+        {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity",
+         &runPpl},
+        {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
+         &runBench},
+    };
+    return list;
+}
+
+namespace {
+
+void printUsage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: lamina-cli COMMAND [ARGS] [--json]\n\n"
+                 "Depth-pruning workbench for LLMs (version %s).\n\ncommands:\n",
+                 LAMINA_VERSION);
+    for (const auto& c : commands()) std::fprintf(out, "  %-9s %s\n", c.name, c.synopsis);
+    std::fprintf(out,
+                 "\ncommon options: --json (one JSON object on stdout), --threads N,\n"
+                 "  --dtype float32|bfloat16 (compute type), --tokenizer PATH\n"
+                 "exit codes: 0 ok, 2 bad input, 130 interrupted, 1 internal error\n");
+}
+
+}  // namespace
+}  // namespace lamina::cli
+
+int main(int argc, char** argv) {
+    using namespace lamina::cli;
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        printUsage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::printf("lamina-cli %s\n", LAMINA_VERSION);
+        return 0;
+    }
+    const std::string name = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    for (const auto& c : commands()) {
+        if (name != c.name) continue;
+        for (const auto& a : args) {
+            if (a == "--help" || a == "-h") {
+                std::printf("usage: lamina-cli %s %s\n", c.name, c.synopsis);
+                return 0;
+            }
+        }
+        installInterruptHandler();
+        try {
+            return c.run(args);
+        } catch (const lamina::Cancelled&) {
+            std::fprintf(stderr, "lamina-cli %s: interrupted\n", c.name);
+            return 130;
+        } catch (const lamina::Error& e) {
+            std::fprintf(stderr, "lamina-cli %s: error: %s\n", c.name, e.what());
+            return 2;
+        } catch (const std::exception& e) {
+            // libtorch errors carry multi-line backtraces: keep the first line.
+            std::string what = e.what();
+            what = what.substr(0, what.find('\n'));
+            std::fprintf(stderr, "lamina-cli %s: internal error: %s\n", c.name, what.c_str());
+            return 1;
+        }
+    }
+    std::fprintf(stderr, "lamina-cli: unknown command '%s' (see --help)\n", name.c_str());
+    return 2;
+}

@@ -1,0 +1,47 @@
+#include "data/token_windows.h"
+
+#include "common/error.h"
+
+namespace lamina {
+
+BosPolicy parseBosPolicy(const std::string& text) {
+    if (text == "first") return BosPolicy::First;
+    if (text == "each") return BosPolicy::Each;
+    throw Error("--bos: expected 'first' or 'each', got '" + text + "'");
+}
+
+std::string bosPolicyName(BosPolicy policy) {
+    return policy == BosPolicy::First ? "first" : "each";
+}
+
+TokenWindows makeWindows(const std::vector<TokenId>& tokens, int64_t seqLen, BosPolicy bos,
+                         TokenId bosId, int64_t maxWindows) {
+    if (seqLen < 2) throw Error("sequence length must be at least 2, got " + std::to_string(seqLen));
+    TokenWindows w;
+    w.seqLen = seqLen;
+    w.sourceTokens = static_cast<int64_t>(tokens.size());
+    const int64_t n = static_cast<int64_t>(tokens.size());
+    // Text tokens consumed per window, and how many windows fit.
+    const int64_t perWindow = bos == BosPolicy::Each ? seqLen - 1 : seqLen;
+    int64_t count = bos == BosPolicy::Each ? n / perWindow : (n + 1) / seqLen;
+    if (maxWindows > 0) count = std::min(count, maxWindows);
+    if (count == 0) {
+        throw Error("text has " + std::to_string(n) + " tokens: too few for one window of " +
+                    std::to_string(seqLen));
+    }
+    w.numWindows = count;
+    w.ids.reserve(static_cast<std::size_t>(count * seqLen));
+    if (bos == BosPolicy::Each) {
+        for (int64_t i = 0; i < count; ++i) {
+            w.ids.push_back(bosId);
+            w.ids.insert(w.ids.end(), tokens.begin() + i * perWindow,
+                         tokens.begin() + (i + 1) * perWindow);
+        }
+    } else {
+        w.ids.push_back(bosId);
+        w.ids.insert(w.ids.end(), tokens.begin(), tokens.begin() + (count * seqLen - 1));
+    }
+    return w;
+}
+
+}  // namespace lamina

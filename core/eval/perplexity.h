@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstdint>
+
+#include "common/progress.h"
+#include "data/token_windows.h"
+#include "model/forward.h"
+
+namespace lamina {
+
+struct PerplexityResult {
+    double perplexity = 0;  ///< exp(mean NLL)
+    double meanNll = 0;     ///< nats per predicted token
+    int64_t tokens = 0;     ///< predicted tokens: numWindows × (T − 1)
+    int64_t windows = 0;
+};
+
+/// Perplexity of `model` (with `ablation` applied) on `windows`: each window is scored
+/// independently, position t predicting token t+1; PPL = exp(mean NLL over all predicted
+/// tokens), accumulated in float64. `batchSize` windows run per forward pass. Progress is
+/// reported per window; returning false throws `Cancelled`.
+PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& windows,
+                                    const Ablation& ablation = {}, int64_t batchSize = 8,
+                                    const ProgressFn& progress = {});
+
+}  // namespace lamina

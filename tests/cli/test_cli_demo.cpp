@@ -1,0 +1,142 @@
+// lamina-cli against the bundled demo model: the command-line contract (JSON on stdout, exit
+// code 2 with a one-line error on bad input). Needs no ../shared.
+
+#include <QtTest/QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include "cli_runner.h"
+#include "fixtures.h"
+
+using lamina::test::runCli;
+
+namespace {
+QString demo() { return QString::fromStdString(lamina::test::demoModelDir().string()); }
+
+void verifyBadInput(const lamina::test::CliResult& r, const QString& needle) {
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.out.isEmpty());
+    const QString err = QString::fromUtf8(r.err).trimmed();
+    QVERIFY2(!err.contains('\n'), qPrintable("error spans several lines: " + err));
+    QVERIFY2(err.contains(needle), qPrintable("'" + err + "' lacks '" + needle + "'"));
+}
+}  // namespace
+
+class TestCliDemo : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void infoJson() {
+        const auto r = runCli({"info", demo(), "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = r.json();
+        QCOMPARE(j["family"].toString(), QString("llama"));
+        QCOMPARE(j["layers"].toInt(), 16);
+        QCOMPARE(j["heads"].toInt(), 8);
+        QCOMPARE(j["kv_heads"].toInt(), 4);
+        QCOMPARE(j["vocab_size"].toInt(), 32000);
+        QCOMPARE(j["dtype"].toString(), QString("BF16"));
+        QCOMPARE(j["params"].toInteger(), 19800320);  // index.json metadata.total_parameters
+        QCOMPARE(j["blocks"].toArray().size(), 16);
+    }
+
+    void infoText() {
+        const auto r = runCli({"info", demo()});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("layers        16"));
+    }
+
+    // "Once upon a time" is four whole-word pieces of the vocabulary; their ids are looked
+    // up in tokenizer.json directly, BOS is "<s>" = 1.
+    void tokenize() {
+        QFile file(demo() + "/tokenizer.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject vocab =
+            QJsonDocument::fromJson(file.readAll()).object()["model"].toObject()["vocab"].toObject();
+        QJsonArray expected;
+        for (const char* piece : {"▁Once", "▁upon", "▁a", "▁time"}) {
+            QVERIFY(vocab.contains(QString::fromUtf8(piece)));
+            expected.append(vocab[QString::fromUtf8(piece)].toInt());
+        }
+        const auto plain = runCli({"tokenize", demo(), "--text", "Once upon a time", "--json",
+                                   "--no-special"});
+        QCOMPARE(plain.exitCode, 0);
+        QCOMPARE(plain.json()["ids"].toArray(), expected);
+        expected.prepend(1);
+        const auto r = runCli({"tokenize", demo(), "--text", "Once upon a time", "--json"});
+        QCOMPARE(r.json()["ids"].toArray(), expected);
+        QCOMPARE(r.json()["tokens"].toArray()[1].toString(), QString("▁Once"));
+    }
+
+    // Window arithmetic: BOS once, then floor((n + 1) / T) windows of T tokens, T − 1
+    // predictions each.
+    void pplCountsTokens() {
+        QTemporaryDir dir;
+        const QString text = dir.filePath("story.txt");
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 20; ++i) {
+            f.write("Once upon a time, there was a little girl named Lily. She loved to play "
+                    "outside in the park with her friends. ");
+        }
+        f.close();
+        const auto tok = runCli({"tokenize", demo(), "--text", QString::fromUtf8([&] {
+                                     QFile g(text);
+                                     g.open(QIODevice::ReadOnly);
+                                     return g.readAll();
+                                 }()),
+                                 "--json", "--no-special"});
+        const int n = tok.json()["ids"].toArray().size();
+        QVERIFY(n > 64);
+        const auto r = runCli({"ppl", demo(), "--text", text, "--seq", "32", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = r.json();
+        const int windows = (n + 1) / 32;
+        QCOMPARE(j["windows"].toInt(), windows);
+        QCOMPARE(j["tokens"].toInt(), windows * 31);
+        QCOMPARE(j["text_tokens"].toInt(), n);
+        // A repeated simple story is easy for a TinyStories model.
+        QVERIFY(j["ppl"].toDouble() > 1.0 && j["ppl"].toDouble() < 20.0);
+        const auto each = runCli({"ppl", demo(), "--text", text, "--seq", "32", "--bos", "each",
+                                  "--windows", "3", "--json"});
+        QCOMPARE(each.json()["windows"].toInt(), 3);
+    }
+
+    void badInput() {
+        verifyBadInput(runCli({"info", "/nonexistent/model"}), "/nonexistent/model");
+        verifyBadInput(runCli({"info", demo(), "--frobnicate"}), "unknown option --frobnicate");
+        verifyBadInput(runCli({"ppl", demo(), "--text", "x.txt", "--seq", "abc"}),
+                       "expected an integer");
+        verifyBadInput(runCli({"ppl", demo(), "--seq", "16"}), "--text");
+        verifyBadInput(runCli({"frobnicate"}), "unknown command");
+        QTemporaryDir dir;
+        QFile empty(dir.filePath("empty.txt"));
+        QVERIFY(empty.open(QIODevice::WriteOnly));
+        empty.close();
+        verifyBadInput(runCli({"ppl", demo(), "--text", empty.fileName(), "--seq", "16"}),
+                       "too few for one window");
+        verifyBadInput(runCli({"info", dir.path()}), "no config.json");
+        QFile pickle(dir.filePath("pytorch_model.bin"));
+        QVERIFY(pickle.open(QIODevice::WriteOnly));
+        pickle.write("PK\x03\x04");
+        pickle.close();
+        verifyBadInput(runCli({"info", dir.path()}), "pickle");
+        QFile cfg(dir.filePath("config.json"));
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write(R"({"model_type": "llama", "vocab_size": 8, "hidden_size": 8,
+                      "intermediate_size": 8, "num_hidden_layers": 1,
+                      "num_attention_heads": 2})");
+        cfg.close();
+        verifyBadInput(runCli({"info", dir.path()}), "pickle");
+    }
+
+    void help() {
+        const auto r = runCli({"--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("ppl"));
+        QCOMPARE(runCli({}).exitCode, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliDemo)
+#include "test_cli_demo.moc"
