@@ -41,8 +41,8 @@ double gemmGflops(int64_t n, int64_t repeat) {
     return 2.0 * n * n * n / s / 1e9;
 }
 
-// Multiply-add FLOPs of one forward pass over B×T tokens, as Lamina computes it (attention
-// scores and values over the full T×T square, lm_head over every position).
+// Matmul FLOPs of one scoring pass over B×T tokens, as Lamina computes it (attention scores
+// and values over the full T×T square, lm_head over every position).
 double forwardFlops(const ModelConfig& c, int64_t B, int64_t T) {
     const double d = c.hiddenSize, q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize;
     const double perTokenLayer = 2 * (d * q + 2 * d * kv + q * d + 3 * d * ff) + 2 * 2 * T * q;
@@ -62,14 +62,18 @@ int runBench(const std::vector<std::string>& argv) {
     if (dtype != "float32" && dtype != "bfloat16") {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
     }
-    const int threads = configureThreads(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+    const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
     const auto model = loadModel(modelPath, load);
     at::manual_seed(0);
     const at::Tensor ids = at::randint(0, model->config.vocabSize, {B, T}, at::kLong);
-    // Scoring = logits for every position, as perplexity and FinerCut need them.
-    const double fwd = bestSeconds(repeat, [&] { forwardLogits(*model, ids); });
+    // Scoring = next-token NLL at every position, as perplexity evaluation computes it
+    // (logits in chunks, never a whole (B, T, V) tensor).
+    const double fwd = bestSeconds(repeat, [&] {
+        const at::Tensor h = runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers());
+        nextTokenNll(*model, h, ids);
+    });
     const double gemm = gemmGflops(gemmN, repeat);
     const double flops = forwardFlops(model->config, B, T);
     const double achieved = flops / fwd / 1e9;

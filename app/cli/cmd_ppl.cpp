@@ -27,7 +27,7 @@ int runPpl(const std::vector<std::string>& argv) {
     if (dtype != "float32" && dtype != "bfloat16") {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
     }
-    const int threads = configureThreads(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+    const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
 
     const auto t0 = std::chrono::steady_clock::now();
     LoadOptions load;

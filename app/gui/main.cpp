@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName("Lamina");
     QApplication::setOrganizationName("Lamina");
     QApplication::setApplicationVersion(LAMINA_VERSION);
-    lamina::configureThreads();
+    lamina::configureRuntime();
 
     QCommandLineParser parser;
     parser.setApplicationDescription("Depth-pruning workbench for large language models");

@@ -184,8 +184,9 @@ at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tenso
     if (T < 2) return at::empty({B, 0}, at::TensorOptions().dtype(at::kFloat));
     const at::Tensor normed = finalNorm(model, h.narrow(1, 0, T - 1)).reshape({B * (T - 1), -1});
     const at::Tensor targets = ids.narrow(1, 1, T - 1).reshape({B * (T - 1)});
-    // ~32 MB of float32 logits per chunk keeps memory flat for 128k vocabularies.
-    const int64_t rows = std::max<int64_t>(1, (int64_t{8} << 20) / model.config.vocabSize);
+    // 16 MB of float32 logits per chunk: memory stays flat for 128k vocabularies and the
+    // buffer stays under malloc's mmap threshold, so it is reused (see configureRuntime).
+    const int64_t rows = std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);
     std::vector<at::Tensor> parts;
     for (int64_t r = 0; r < B * (T - 1); r += rows) {
         const int64_t n = std::min(rows, B * (T - 1) - r);

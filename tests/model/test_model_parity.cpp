@@ -73,7 +73,7 @@ class TestModelParity : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         LAMINA_REQUIRE_SHARED();
-        configureThreads(2);
+        configureRuntime(2);
     }
 
     void ablationNames() {
