@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "expect_error.h"
 #include "fixtures.h"
 #include "model/checkpoint.h"
 #include "model/config.h"
@@ -16,6 +17,7 @@
 #include "tiny_model.h"
 
 using namespace lamina;
+using lamina::test::expectError;
 namespace fs = std::filesystem;
 using lamina::test::TinySpec;
 using lamina::test::tinyConfig;
@@ -34,21 +36,6 @@ void writeRaw(const fs::path& path, const std::string& header, std::size_t dataB
     out << std::string(dataBytes, '\0');
 }
 
-// Runs `fn`, expecting an Error whose message contains every one of `needles`.
-template <typename Fn>
-void expectError(Fn fn, std::initializer_list<std::string> needles) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        const std::string msg = e.what();
-        for (const auto& n : needles) {
-            QVERIFY2(msg.find(n) != std::string::npos,
-                     qPrintable(QString::fromStdString("message '" + msg + "' lacks '" + n + "'")));
-        }
-        return;
-    }
-    QFAIL("no lamina::Error thrown");
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // offending field — never a crash, never a silent success.
 
 #include <QtTest/QtTest>
+
+#include "expect_error.h"
 #include <string>
 
 #include "common/error.h"
@@ -9,27 +11,13 @@
 #include "tokenizer_files.h"
 
 using namespace lamina;
+using lamina::test::expectError;
 using lamina::test::minimalTokenizerJson;
 using lamina::test::writeText;
 namespace fs = std::filesystem;
 
 namespace {
 
-// Runs `fn`, expecting an Error whose message contains every one of `needles`.
-template <typename Fn>
-void expectError(Fn fn, std::initializer_list<std::string> needles) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        const std::string msg = e.what();
-        for (const auto& n : needles) {
-            QVERIFY2(msg.find(n) != std::string::npos,
-                     qPrintable(QString::fromStdString("message '" + msg + "' lacks '" + n + "'")));
-        }
-        return;
-    }
-    QFAIL("no lamina::Error thrown");
-}
 
 }  // namespace
 
