@@ -38,31 +38,42 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const {
     if (role != Qt::DisplayRole && !raw) return {};
     const QLocale locale;
     switch (index.column()) {
-        case Block: return raw ? QVariant(qint64(l.index)) : QVariant(QString::number(l.index));
+        case Block:
+            return raw ? QVariant(qint64(l.index)) : QVariant(QString::number(l.index));
         case AttnParams:
-            return raw ? QVariant(qint64(l.attnParams)) : QVariant(locale.toString(qint64(l.attnParams)));
+            return raw ? QVariant(qint64(l.attnParams))
+                       : QVariant(locale.toString(qint64(l.attnParams)));
         case MlpParams:
-            return raw ? QVariant(qint64(l.mlpParams)) : QVariant(locale.toString(qint64(l.mlpParams)));
-        case BlockParams: return raw ? QVariant(block) : QVariant(locale.toString(block));
+            return raw ? QVariant(qint64(l.mlpParams))
+                       : QVariant(locale.toString(qint64(l.mlpParams)));
+        case BlockParams:
+            return raw ? QVariant(block) : QVariant(locale.toString(block));
         case Share: {
             const double share = mSummary.totalParams > 0
                                      ? 100.0 * static_cast<double>(block) / mSummary.totalParams
                                      : 0.0;
             return raw ? QVariant(share) : QVariant(QString::number(share, 'f', 2) + " %");
         }
-        default: return {};
+        default:
+            return {};
     }
 }
 
 QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (role != Qt::DisplayRole || orientation != Qt::Horizontal) return {};
     switch (section) {
-        case Block: return tr("Block");
-        case AttnParams: return tr("Attention params");
-        case MlpParams: return tr("FFN params");
-        case BlockParams: return tr("Block params");
-        case Share: return tr("Share of model");
-        default: return {};
+        case Block:
+            return tr("Block");
+        case AttnParams:
+            return tr("Attention params");
+        case MlpParams:
+            return tr("FFN params");
+        case BlockParams:
+            return tr("Block params");
+        case Share:
+            return tr("Share of model");
+        default:
+            return {};
     }
 }
 

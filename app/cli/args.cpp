@@ -70,8 +70,8 @@ int64_t Args::integer(const std::string& name, int64_t fallback, int64_t min, in
         throw Error("option --" + name + ": expected an integer, got '" + *v + "'");
     }
     if (n < min || n > max) {
-        throw Error("option --" + name + ": " + *v + " is outside [" + std::to_string(min) +
-                    ", " + std::to_string(max) + "]");
+        throw Error("option --" + name + ": " + *v + " is outside [" + std::to_string(min) + ", " +
+                    std::to_string(max) + "]");
     }
     return n;
 }

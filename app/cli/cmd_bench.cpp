@@ -78,16 +78,23 @@ int runBench(const std::vector<std::string>& argv) {
     const double flops = forwardFlops(model->config, B, T);
     const double achieved = flops / fwd / 1e9;
     if (args.flag("json")) {
-        printJson({{"model", modelPath}, {"batch", B}, {"seq", T}, {"threads", threads},
-                   {"dtype", dtype}, {"forward_seconds", fwd},
-                   {"tokens_per_second", B * T / fwd}, {"forward_gflops", achieved},
-                   {"gemm_size", gemmN}, {"gemm_gflops", gemm},
+        printJson({{"model", modelPath},
+                   {"batch", B},
+                   {"seq", T},
+                   {"threads", threads},
+                   {"dtype", dtype},
+                   {"forward_seconds", fwd},
+                   {"tokens_per_second", B * T / fwd},
+                   {"forward_gflops", achieved},
+                   {"gemm_size", gemmN},
+                   {"gemm_gflops", gemm},
                    {"fraction_of_gemm", achieved / gemm}});
         return 0;
     }
-    std::printf("forward   %lld×%lld tokens in %.4f s (best of %lld): %.0f tokens/s, %.1f GFLOP/s\n",
-                static_cast<long long>(B), static_cast<long long>(T), fwd,
-                static_cast<long long>(repeat), B * T / fwd, achieved);
+    std::printf(
+        "forward   %lld×%lld tokens in %.4f s (best of %lld): %.0f tokens/s, %.1f GFLOP/s\n",
+        static_cast<long long>(B), static_cast<long long>(T), fwd, static_cast<long long>(repeat),
+        B * T / fwd, achieved);
     std::printf("gemm      float32 %lld×%lld: %.1f GFLOP/s (%d threads)\n",
                 static_cast<long long>(gemmN), static_cast<long long>(gemmN), gemm, threads);
     std::printf("ratio     forward reaches %.0f%% of the GEMM rate\n", 100 * achieved / gemm);

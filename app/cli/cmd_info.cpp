@@ -11,9 +11,12 @@ namespace {
 
 std::string ropeText(const ModelConfig& c) {
     switch (c.ropeScaling.type) {
-        case RopeScaling::Type::None: return "none";
-        case RopeScaling::Type::Linear: return "linear";
-        case RopeScaling::Type::Llama3: return "llama3";
+        case RopeScaling::Type::None:
+            return "none";
+        case RopeScaling::Type::Linear:
+            return "linear";
+        case RopeScaling::Type::Llama3:
+            return "llama3";
     }
     return "?";
 }
@@ -27,8 +30,8 @@ int runInfo(const std::vector<std::string>& argv) {
     if (args.flag("json")) {
         nlohmann::json blocks = nlohmann::json::array();
         for (const auto& l : s.layers) {
-            blocks.push_back({{"layer", l.index}, {"attn_params", l.attnParams},
-                              {"mlp_params", l.mlpParams}});
+            blocks.push_back(
+                {{"layer", l.index}, {"attn_params", l.attnParams}, {"mlp_params", l.mlpParams}});
         }
         printJson({{"path", s.path.string()},
                    {"format", s.format},
@@ -46,8 +49,8 @@ int runInfo(const std::vector<std::string>& argv) {
                    {"qkv_bias", c.qkvBias},
                    {"rope_theta", c.ropeTheta},
                    {"rope_scaling", ropeText(c)},
-                   {"sliding_window", c.slidingWindow ? nlohmann::json(*c.slidingWindow)
-                                                      : nlohmann::json(nullptr)},
+                   {"sliding_window",
+                    c.slidingWindow ? nlohmann::json(*c.slidingWindow) : nlohmann::json(nullptr)},
                    {"dtype", s.storedDtype},
                    {"params", s.totalParams},
                    {"embedding_params", s.embeddingParams},
@@ -72,8 +75,8 @@ int runInfo(const std::vector<std::string>& argv) {
     std::printf("  rope          theta %g, scaling %s\n", c.ropeTheta, ropeText(c).c_str());
     std::printf("  parameters    %.2f M (%s)\n", s.totalParams / 1e6, s.storedDtype.c_str());
     if (!s.layers.empty()) {
-        std::printf("  per block     %.3f M attention + %.3f M FFN\n",
-                    s.layers[0].attnParams / 1e6, s.layers[0].mlpParams / 1e6);
+        std::printf("  per block     %.3f M attention + %.3f M FFN\n", s.layers[0].attnParams / 1e6,
+                    s.layers[0].mlpParams / 1e6);
     }
     return 0;
 }

@@ -14,8 +14,8 @@
 namespace lamina::cli {
 
 int runPpl(const std::vector<std::string>& argv) {
-    const Args args(argv, {"text", "seq", "windows", "bos", "batch", "threads", "dtype",
-                           "tokenizer"},
+    const Args args(argv,
+                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "tokenizer"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
     const std::string textPath = args.required("text");
@@ -42,8 +42,8 @@ int runPpl(const std::vector<std::string>& argv) {
     const std::string text = readTextFile(textPath, std::size_t{1} << 30);
     const auto tokens = tokenizer->encode(text, false);
     const auto bosId = tokenizer->bosId().value_or(model->config.bosTokenId.value_or(1));
-    const TokenWindows windows = makeWindows(tokens, seq, bos, static_cast<TokenId>(bosId),
-                                             maxWindows);
+    const TokenWindows windows =
+        makeWindows(tokens, seq, bos, static_cast<TokenId>(bosId), maxWindows);
     const double tokenizeSeconds = secondsSince(t1);
 
     const auto t2 = std::chrono::steady_clock::now();
@@ -62,18 +62,19 @@ int runPpl(const std::vector<std::string>& argv) {
                    {"text_tokens", windows.sourceTokens},
                    {"dtype", dtype},
                    {"threads", threads},
-                   {"seconds", {{"load", loadSeconds}, {"tokenize", tokenizeSeconds},
-                                {"eval", evalSeconds}}},
+                   {"seconds",
+                    {{"load", loadSeconds}, {"tokenize", tokenizeSeconds}, {"eval", evalSeconds}}},
                    {"tokens_per_second", tokensPerSecond}});
         return 0;
     }
-    std::printf("perplexity %.4f  (mean NLL %.5f over %lld predicted tokens, %lld windows of "
-                "%lld, BOS %s)\n",
-                r.perplexity, r.meanNll, static_cast<long long>(r.tokens),
-                static_cast<long long>(r.windows), static_cast<long long>(seq),
-                bosPolicyName(bos).c_str());
-    std::printf("time       load %.2fs, tokenize %.2fs, evaluate %.2fs (%.0f tokens/s, %d threads)\n",
-                loadSeconds, tokenizeSeconds, evalSeconds, tokensPerSecond, threads);
+    std::printf(
+        "perplexity %.4f  (mean NLL %.5f over %lld predicted tokens, %lld windows of "
+        "%lld, BOS %s)\n",
+        r.perplexity, r.meanNll, static_cast<long long>(r.tokens),
+        static_cast<long long>(r.windows), static_cast<long long>(seq), bosPolicyName(bos).c_str());
+    std::printf(
+        "time       load %.2fs, tokenize %.2fs, evaluate %.2fs (%.0f tokens/s, %d threads)\n",
+        loadSeconds, tokenizeSeconds, evalSeconds, tokensPerSecond, threads);
     return 0;
 }
 

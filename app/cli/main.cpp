@@ -19,8 +19,7 @@ const std::vector<Command>& commands() {
         {"info", "MODEL                          family, layers, heads, params, dtype", &runInfo},
         {"tokenize", "MODEL|TOKENIZER --text STR    token ids (with BOS unless --no-special)",
          &runTokenize},
-        {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity",
-         &runPpl},
+        {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity", &runPpl},
         {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
          &runBench},
     };

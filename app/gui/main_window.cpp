@@ -49,8 +49,8 @@ void MainWindow::createActions() {
     QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::openModelDialog);
     open->setShortcut(QKeySequence::Open);
     open->setToolTip(tr("Open a Hugging Face model directory (config.json + safetensors)"));
-    QAction* demo = file->addAction(tr("Open &Demo Model"), this,
-                                    [this] { openModel(demoModelDir()); });
+    QAction* demo =
+        file->addAction(tr("Open &Demo Model"), this, [this] { openModel(demoModelDir()); });
     demo->setToolTip(tr("The bundled 16-layer TinyStories model"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);

@@ -16,7 +16,8 @@ std::string bosPolicyName(BosPolicy policy) {
 
 TokenWindows makeWindows(const std::vector<TokenId>& tokens, int64_t seqLen, BosPolicy bos,
                          TokenId bosId, int64_t maxWindows) {
-    if (seqLen < 2) throw Error("sequence length must be at least 2, got " + std::to_string(seqLen));
+    if (seqLen < 2)
+        throw Error("sequence length must be at least 2, got " + std::to_string(seqLen));
     TokenWindows w;
     w.seqLen = seqLen;
     w.sourceTokens = static_cast<int64_t>(tokens.size());

@@ -1,8 +1,8 @@
 #include "eval/perplexity.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
+
+#include <cmath>
 
 #include "common/error.h"
 
@@ -22,8 +22,8 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
     for (int64_t start = 0; start < windows.numWindows; start += batchSize) {
         const int64_t n = std::min(batchSize, windows.numWindows - start);
         const at::Tensor ids = all.narrow(0, start, n);
-        const at::Tensor h = runBlocks(model, embedTokens(model, ids), 0, model.numLayers(),
-                                       ablation);
+        const at::Tensor h =
+            runBlocks(model, embedTokens(model, ids), 0, model.numLayers(), ablation);
         const at::Tensor nll = nextTokenNll(model, h, ids);  // (n, T-1)
         nllSum += nll.sum(at::kDouble).item<double>();
         count += nll.numel();

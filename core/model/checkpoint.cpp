@@ -20,8 +20,8 @@ bool hasPickleMagic(const fs::path& path) {
     unsigned char magic[4] = {0, 0, 0, 0};
     in.read(reinterpret_cast<char*>(magic), 4);
     if (in.gcount() < 2) return false;
-    const bool zip = magic[0] == 'P' && magic[1] == 'K';      // torch.save since 1.6
-    const bool pickle = magic[0] == 0x80 && magic[1] <= 5;    // legacy pickle protocol 2..5
+    const bool zip = magic[0] == 'P' && magic[1] == 'K';    // torch.save since 1.6
+    const bool pickle = magic[0] == 0x80 && magic[1] <= 5;  // legacy pickle protocol 2..5
     return zip || pickle;
 }
 
@@ -39,7 +39,8 @@ void refusePickle(const fs::path& path) {
         if (isPickleName(path) || hasPickleMagic(path)) {
             throw Error(path.string() +
                         ": refusing to load a PyTorch pickle checkpoint (unpickling can execute "
-                        "arbitrary code); " + kConvertAdvice);
+                        "arbitrary code); " +
+                        kConvertAdvice);
         }
         return;
     }
@@ -48,7 +49,8 @@ void refusePickle(const fs::path& path) {
         if (entry.is_regular_file() && isPickleName(entry.path())) {
             throw Error(entry.path().string() +
                         ": only a PyTorch pickle checkpoint was found and pickles are refused "
-                        "(unpickling can execute arbitrary code); " + kConvertAdvice);
+                        "(unpickling can execute arbitrary code); " +
+                        kConvertAdvice);
         }
     }
 }
@@ -77,8 +79,8 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
             // A hostile index must not make us read files outside the model directory.
             if (shard.empty() || shard.find('/') != std::string::npos ||
                 shard.find('\\') != std::string::npos || shard == "." || shard == "..") {
-                throw Error(index.string() + ": weight_map entry '" + tensor +
-                            "' names shard '" + shard + "', which is not a plain file name");
+                throw Error(index.string() + ": weight_map entry '" + tensor + "' names shard '" +
+                            shard + "', which is not a plain file name");
             }
             auto it = shards.find(shard);
             if (it == shards.end()) {
@@ -92,8 +94,8 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
             }
             const TensorView* view = it->second->find(tensor);
             if (view == nullptr) {
-                throw Error(it->second->path().string() + ": tensor '" + tensor +
-                            "' listed in " + index.filename().string() + " is not in this shard");
+                throw Error(it->second->path().string() + ": tensor '" + tensor + "' listed in " +
+                            index.filename().string() + " is not in this shard");
             }
             ck.mTensors[tensor] = view;
         }
@@ -103,8 +105,7 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
         for (const auto& view : ck.mFiles.back()->tensors()) ck.mTensors[view.name] = &view;
     } else {
         refusePickle(dir);
-        throw Error(dir.string() +
-                    ": no model.safetensors or model.safetensors.index.json found");
+        throw Error(dir.string() + ": no model.safetensors or model.safetensors.index.json found");
     }
     return ck;
 }

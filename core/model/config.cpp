@@ -73,8 +73,8 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
     cfg.family = modelType.string();
     const FamilyTraits& traits = familyTraits(cfg.family, source);
 
-    if (const auto arch = f.optional("architectures"); arch && arch->value().is_array() &&
-                                                       arch->arraySize() > 0) {
+    if (const auto arch = f.optional("architectures");
+        arch && arch->value().is_array() && arch->arraySize() > 0) {
         cfg.architecture = arch->at(0).string();
     }
     if (cfg.architecture.empty()) cfg.architecture = traits.causalLmClass;
@@ -85,9 +85,8 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
     cfg.intermediateSize = boundedDimension(f, "intermediate_size", kMaxDim);
     cfg.numLayers = boundedDimension(f, "num_hidden_layers", 4096);
     cfg.numHeads = boundedDimension(f, "num_attention_heads", 4096);
-    cfg.numKvHeads = f.has("num_key_value_heads")
-                         ? boundedDimension(f, "num_key_value_heads", 4096)
-                         : cfg.numHeads;
+    cfg.numKvHeads = f.has("num_key_value_heads") ? boundedDimension(f, "num_key_value_heads", 4096)
+                                                  : cfg.numHeads;
     if (f.has("head_dim")) {
         cfg.headDim = boundedDimension(f, "head_dim", 65536);
     } else {

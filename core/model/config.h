@@ -12,9 +12,9 @@ struct RopeScaling {
     enum class Type { None, Linear, Llama3 };
     Type type = Type::None;
     double factor = 1.0;
-    double lowFreqFactor = 1.0;             ///< llama3
-    double highFreqFactor = 4.0;            ///< llama3
-    int64_t originalMaxPositions = 8192;    ///< llama3
+    double lowFreqFactor = 1.0;           ///< llama3
+    double highFreqFactor = 4.0;          ///< llama3
+    int64_t originalMaxPositions = 8192;  ///< llama3
 };
 
 /// Hyper-parameters of a decoder-only model of the Llama family (llama, mistral, qwen2).
@@ -32,7 +32,7 @@ struct ModelConfig {
     double rmsNormEps = 1e-6;
     double ropeTheta = 10000.0;
     RopeScaling ropeScaling;
-    bool qkvBias = false;  ///< q/k/v projection biases (`attention_bias`; always on for qwen2)
+    bool qkvBias = false;     ///< q/k/v projection biases (`attention_bias`; always on for qwen2)
     bool outputBias = false;  ///< o_proj bias (llama `attention_bias`)
     bool mlpBias = false;
     bool tieWordEmbeddings = false;

@@ -49,9 +49,12 @@ int64_t Ablation::removedSublayers() const {
 bool Taps::wants(TapSite site) const {
     if (!onTap) return false;
     switch (site) {
-        case TapSite::Residual: return residual;
-        case TapSite::AttnOut: return attnOut;
-        case TapSite::MlpOut: return mlpOut;
+        case TapSite::Residual:
+            return residual;
+        case TapSite::AttnOut:
+            return attnOut;
+        case TapSite::MlpOut:
+            return mlpOut;
     }
     return false;
 }
@@ -100,17 +103,16 @@ at::Tensor attention(const ModelConfig& c, const AttentionWeights& w, const at::
                              .reshape({B * nKV, T, hd});  // (B·nKV, T, hd)
     // scores = mask + q kᵀ / √hd in one kernel: (B·nKV, rep·T, T)
     const at::Tensor stackedMask = rep == 1 ? mask : mask.repeat({rep, 1});
-    at::Tensor scores = at::baddbmm(stackedMask.expand({B * nKV, rep * T, T}), q,
-                                    k.transpose(1, 2), 1.0,
-                                    1.0 / std::sqrt(static_cast<double>(hd)));
+    at::Tensor scores = at::baddbmm(stackedMask.expand({B * nKV, rep * T, T}), q, k.transpose(1, 2),
+                                    1.0, 1.0 / std::sqrt(static_cast<double>(hd)));
     const at::Tensor probs = scores.scalar_type() == at::kFloat
                                  ? at::softmax(scores, -1)
                                  : at::softmax(scores, -1, at::kFloat).to(scores.scalar_type());
-    const at::Tensor out = at::bmm(probs, v)                        // (B·nKV, rep·T, hd)
+    const at::Tensor out = at::bmm(probs, v)  // (B·nKV, rep·T, hd)
                                .view({B, nKV, rep, T, hd})
                                .permute({0, 3, 1, 2, 4})
-                               .reshape({B, T, nH * hd});          // (B, T, nH·hd)
-    return linear(out, w.wo, w.bo);                                 // (B, T, d)
+                               .reshape({B, T, nH * hd});  // (B, T, nH·hd)
+    return linear(out, w.wo, w.bo);                        // (B, T, d)
 }
 
 at::Tensor swiglu(const MlpWeights& w, const at::Tensor& x) {
@@ -145,9 +147,8 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
                      const Ablation& ablation, const Taps* taps, int64_t startPos) {
     const ModelConfig& c = model.config;
     if (begin < 0 || end > model.numLayers() || begin > end) {
-        throw Error("forward: block range [" + std::to_string(begin) + "," +
-                    std::to_string(end) + ") outside the model's " +
-                    std::to_string(model.numLayers()) + " blocks");
+        throw Error("forward: block range [" + std::to_string(begin) + "," + std::to_string(end) +
+                    ") outside the model's " + std::to_string(model.numLayers()) + " blocks");
     }
     const int64_t T = h.size(1);
     const RopeTable rope = makeRopeTable(c, T, h.scalar_type(), startPos);
@@ -156,8 +157,8 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
         tap(taps, i, TapSite::Residual, h);
         const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
         if (!ablation.attnRemoved(i)) {
-            const at::Tensor a = attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps),
-                                           rope, mask);
+            const at::Tensor a =
+                attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps), rope, mask);
             tap(taps, i, TapSite::AttnOut, a);
             h = h + a;
         }

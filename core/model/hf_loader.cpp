@@ -81,8 +81,8 @@ std::shared_ptr<Model> loadHfModel(const std::filesystem::path& dir, const LoadO
         model->blocks.push_back(std::move(b));
     }
     model->finalNorm = fetch.get("model.norm.weight", {d});
-    model->lmHead = c.tieWordEmbeddings ? model->embed
-                                        : fetch.get("lm_head.weight", {c.vocabSize, d});
+    model->lmHead =
+        c.tieWordEmbeddings ? model->embed : fetch.get("lm_head.weight", {c.vocabSize, d});
     return model;
 }
 

@@ -15,8 +15,8 @@ constexpr std::size_t kHeaderBytes = 7 * sizeof(int32_t);
 uint64_t expectedFloats(const Llama2cHeader& h) {
     const uint64_t d = h.dim, hd = h.hiddenDim, l = h.numLayers, v = h.vocabSize;
     const uint64_t headSize = d / h.numHeads, kv = headSize * h.numKvHeads;
-    const uint64_t perLayer = 2 * d + d * d /*wq*/ + 2 * d * kv /*wk,wv*/ + d * d /*wo*/ +
-                              3 * d * hd /*w1,w2,w3*/;
+    const uint64_t perLayer =
+        2 * d + d * d /*wq*/ + 2 * d * kv /*wk,wv*/ + d * d /*wo*/ + 3 * d * hd /*w1,w2,w3*/;
     uint64_t n = v * d + l * perLayer + d + uint64_t(h.seqLen) * headSize /*freq_cis*/;
     if (!h.sharedClassifier) n += v * d;
     return n;
@@ -31,11 +31,11 @@ std::optional<Llama2cHeader> probeLlama2c(const std::filesystem::path& path) {
     const auto file = MappedFile::open(path);
     int32_t raw[7];
     std::memcpy(raw, file->data(), kHeaderBytes);
-    Llama2cHeader h{raw[0], raw[1], raw[2], raw[3], raw[4], raw[5] < 0 ? -raw[5] : raw[5],
+    Llama2cHeader h{raw[0], raw[1],    raw[2], raw[3], raw[4], raw[5] < 0 ? -raw[5] : raw[5],
                     raw[6], raw[5] > 0};
     const int32_t limit = 1 << 20;
-    for (int32_t v : {h.dim, h.hiddenDim, h.numLayers, h.numHeads, h.numKvHeads, h.vocabSize,
-                      h.seqLen}) {
+    for (int32_t v :
+         {h.dim, h.hiddenDim, h.numLayers, h.numHeads, h.numKvHeads, h.vocabSize, h.seqLen}) {
         if (v <= 0 || v > limit) return std::nullopt;
     }
     if (h.dim % h.numHeads != 0 || h.numHeads % h.numKvHeads != 0 ||
@@ -71,8 +71,9 @@ std::shared_ptr<Model> loadLlama2cModel(const std::filesystem::path& path,
                                         const LoadOptions& options) {
     const auto header = probeLlama2c(path);
     if (!header) {
-        throw Error(path.string() + ": not a llama2.c v0 checkpoint (header inconsistent with "
-                                    "the file size " +
+        throw Error(path.string() +
+                    ": not a llama2.c v0 checkpoint (header inconsistent with "
+                    "the file size " +
                     std::to_string(std::filesystem::file_size(path)) + ")");
     }
     const Llama2cHeader& h = *header;
@@ -93,8 +94,9 @@ std::shared_ptr<Model> loadLlama2cModel(const std::filesystem::path& path,
     auto next = [&](std::vector<int64_t> shape) {
         int64_t n = 1;
         for (int64_t s : shape) n *= s;
-        at::Tensor t = at::from_blob(const_cast<float*>(base + offset), shape,
-                                     [file](void*) {}, at::TensorOptions().dtype(at::kFloat));
+        at::Tensor t = at::from_blob(
+            const_cast<float*>(base + offset), shape, [file](void*) {},
+            at::TensorOptions().dtype(at::kFloat));
         offset += static_cast<std::size_t>(n);
         reportProgress(options.progress, ++done, total);
         return t;

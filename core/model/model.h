@@ -15,20 +15,20 @@ namespace lamina {
 
 /// Attention sublayer of one block (HF names: input_layernorm, self_attn.{q,k,v,o}_proj).
 struct AttentionWeights {
-    at::Tensor norm;  // (d)
-    at::Tensor wq;    // (nH*hd, d)
-    at::Tensor wk;    // (nKV*hd, d)
-    at::Tensor wv;    // (nKV*hd, d)
-    at::Tensor wo;    // (d, nH*hd)
+    at::Tensor norm;            // (d)
+    at::Tensor wq;              // (nH*hd, d)
+    at::Tensor wk;              // (nKV*hd, d)
+    at::Tensor wv;              // (nKV*hd, d)
+    at::Tensor wo;              // (d, nH*hd)
     at::Tensor bq, bk, bv, bo;  // (nH*hd), (nKV*hd), (nKV*hd), (d); undefined when absent
 };
 
 /// SwiGLU FFN sublayer (HF names: post_attention_layernorm, mlp.{gate,up,down}_proj).
 struct MlpWeights {
-    at::Tensor norm;  // (d)
-    at::Tensor gate;  // (ff, d)
-    at::Tensor up;    // (ff, d)
-    at::Tensor down;  // (d, ff)
+    at::Tensor norm;               // (d)
+    at::Tensor gate;               // (ff, d)
+    at::Tensor up;                 // (ff, d)
+    at::Tensor down;               // (d, ff)
     at::Tensor bgate, bup, bdown;  // (ff), (ff), (d); undefined when absent
 };
 
@@ -50,10 +50,10 @@ struct LoadOptions {
 /// mapping alive, so a Model can outlive the objects it was loaded from. Never modify a
 /// weight in place: mapped weights are read-only memory.
 struct Model {
-    ModelConfig config;          ///< numLayers == blocks.size()
-    at::Tensor embed;            // (V, d)
-    at::Tensor finalNorm;        // (d)
-    at::Tensor lmHead;           // (V, d); the same tensor as `embed` when tied
+    ModelConfig config;    ///< numLayers == blocks.size()
+    at::Tensor embed;      // (V, d)
+    at::Tensor finalNorm;  // (d)
+    at::Tensor lmHead;     // (V, d); the same tensor as `embed` when tied
     std::vector<BlockWeights> blocks;
     at::ScalarType computeType = at::kFloat;
     std::filesystem::path source;  ///< directory or file it was loaded from

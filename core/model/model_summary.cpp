@@ -14,8 +14,8 @@ LayerSummary layerParams(const ModelConfig& c, int64_t index) {
     const int64_t d = c.hiddenSize, q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize;
     LayerSummary s;
     s.index = index;
-    s.attnParams = d + q * d + 2 * kv * d + d * q + (c.qkvBias ? q + 2 * kv : 0) +
-                   (c.outputBias ? d : 0);
+    s.attnParams =
+        d + q * d + 2 * kv * d + d * q + (c.qkvBias ? q + 2 * kv : 0) + (c.outputBias ? d : 0);
     s.mlpParams = d + 3 * ff * d + (c.mlpBias ? 2 * ff + d : 0);
     return s;
 }

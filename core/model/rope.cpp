@@ -23,13 +23,12 @@ at::Tensor ropeInverseFrequencies(const ModelConfig& c) {
             const double lowFreqWavelen = oldContext / s.lowFreqFactor;
             const double highFreqWavelen = oldContext / s.highFreqFactor;
             const at::Tensor wavelen = (2 * M_PI) / invFreq;
-            at::Tensor scaled =
-                at::where(wavelen > lowFreqWavelen, invFreq / s.factor, invFreq);
+            at::Tensor scaled = at::where(wavelen > lowFreqWavelen, invFreq / s.factor, invFreq);
             const at::Tensor smooth =
                 (oldContext / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
             const at::Tensor smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
-            const at::Tensor medium = (wavelen >= highFreqWavelen).logical_and(
-                wavelen <= lowFreqWavelen);
+            const at::Tensor medium =
+                (wavelen >= highFreqWavelen).logical_and(wavelen <= lowFreqWavelen);
             invFreq = at::where(medium, smoothed, scaled);
             break;
         }
@@ -43,7 +42,7 @@ RopeTable makeRopeTable(const ModelConfig& config, int64_t length, at::ScalarTyp
     const at::Tensor positions =
         at::arange(start, start + length, at::TensorOptions().dtype(at::kLong)).to(at::kFloat);
     const at::Tensor freqs = at::outer(positions, invFreq);  // (T, hd/2)
-    const at::Tensor emb = at::cat({freqs, freqs}, -1);     // (T, hd)
+    const at::Tensor emb = at::cat({freqs, freqs}, -1);      // (T, hd)
     return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 

@@ -58,8 +58,8 @@ void SafetensorsFile::parse() {
     uint64_t headerLen = 0;
     std::memcpy(&headerLen, mFile->data(), 8);  // little-endian on every supported host
     if (headerLen > kMaxHeaderBytes) {
-        throw Error(name + ": header length " + std::to_string(headerLen) +
-                    " bytes exceeds the " + std::to_string(kMaxHeaderBytes) + "-byte limit");
+        throw Error(name + ": header length " + std::to_string(headerLen) + " bytes exceeds the " +
+                    std::to_string(kMaxHeaderBytes) + "-byte limit");
     }
     if (headerLen > size - 8) {
         throw Error(name + ": header length " + std::to_string(headerLen) +
@@ -100,8 +100,9 @@ void SafetensorsFile::parse() {
         }
         const auto sh = entry.find("shape");
         if (sh == entry.end() || !sh->is_array()) throw Error(where + ": missing 'shape'");
-        if (sh->size() > 8) throw Error(where + ": shape has " + std::to_string(sh->size()) +
-                                        " dimensions, at most 8 are supported");
+        if (sh->size() > 8)
+            throw Error(where + ": shape has " + std::to_string(sh->size()) +
+                        " dimensions, at most 8 are supported");
         std::vector<int64_t> shape;
         for (const auto& d : *sh) {
             if (!d.is_number_unsigned()) {

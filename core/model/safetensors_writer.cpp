@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -14,11 +13,16 @@ namespace {
 
 const char* dtypeTag(at::ScalarType t, const std::string& name) {
     switch (t) {
-        case at::kFloat: return "F32";
-        case at::kHalf: return "F16";
-        case at::kBFloat16: return "BF16";
-        case at::kLong: return "I64";
-        default: throw Error("safetensors: tensor '" + name + "' has an unsupported dtype");
+        case at::kFloat:
+            return "F32";
+        case at::kHalf:
+            return "F16";
+        case at::kBFloat16:
+            return "BF16";
+        case at::kLong:
+            return "I64";
+        default:
+            throw Error("safetensors: tensor '" + name + "' has an unsupported dtype");
     }
 }
 

@@ -16,10 +16,14 @@ std::string shapeText(const std::vector<int64_t>& shape) {
 
 at::ScalarType scalarTypeOf(DType dtype) {
     switch (dtype) {
-        case DType::F32: return at::kFloat;
-        case DType::F16: return at::kHalf;
-        case DType::BF16: return at::kBFloat16;
-        case DType::I64: return at::kLong;
+        case DType::F32:
+            return at::kFloat;
+        case DType::F16:
+            return at::kHalf;
+        case DType::BF16:
+            return at::kBFloat16;
+        case DType::I64:
+            return at::kLong;
     }
     return at::kFloat;
 }
@@ -28,9 +32,9 @@ at::ScalarType scalarTypeOf(DType dtype) {
 
 void checkShape(const TensorView& view, const std::vector<int64_t>& expected) {
     if (view.shape != expected) {
-        throw Error((view.file ? view.file->string() : std::string("checkpoint")) +
-                    ": tensor '" + view.name + "' has shape " + shapeText(view.shape) +
-                    ", config expects " + shapeText(expected));
+        throw Error((view.file ? view.file->string() : std::string("checkpoint")) + ": tensor '" +
+                    view.name + "' has shape " + shapeText(view.shape) + ", config expects " +
+                    shapeText(expected));
     }
 }
 

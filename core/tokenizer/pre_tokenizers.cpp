@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "tokenizer/byte_level.h"
 #include "common/json_field.h"
+#include "tokenizer/byte_level.h"
 #include "tokenizer/pattern.h"
 #include "tokenizer/utf8.h"
 

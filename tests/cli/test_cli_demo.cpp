@@ -1,10 +1,9 @@
 // lamina-cli against the bundled demo model: the command-line contract (JSON on stdout, exit
 // code 2 with a one-line error on bad input). Needs no ../shared.
 
-#include <QtTest/QtTest>
-
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QtTest/QtTest>
 
 #include "cli_runner.h"
 #include "fixtures.h"
@@ -51,15 +50,17 @@ private Q_SLOTS:
     void tokenize() {
         QFile file(demo() + "/tokenizer.json");
         QVERIFY(file.open(QIODevice::ReadOnly));
-        const QJsonObject vocab =
-            QJsonDocument::fromJson(file.readAll()).object()["model"].toObject()["vocab"].toObject();
+        const QJsonObject vocab = QJsonDocument::fromJson(file.readAll())
+                                      .object()["model"]
+                                      .toObject()["vocab"]
+                                      .toObject();
         QJsonArray expected;
         for (const char* piece : {"▁Once", "▁upon", "▁a", "▁time"}) {
             QVERIFY(vocab.contains(QString::fromUtf8(piece)));
             expected.append(vocab[QString::fromUtf8(piece)].toInt());
         }
-        const auto plain = runCli({"tokenize", demo(), "--text", "Once upon a time", "--json",
-                                   "--no-special"});
+        const auto plain =
+            runCli({"tokenize", demo(), "--text", "Once upon a time", "--json", "--no-special"});
         QCOMPARE(plain.exitCode, 0);
         QCOMPARE(plain.json()["ids"].toArray(), expected);
         expected.prepend(1);
@@ -76,8 +77,9 @@ private Q_SLOTS:
         QFile f(text);
         QVERIFY(f.open(QIODevice::WriteOnly));
         for (int i = 0; i < 20; ++i) {
-            f.write("Once upon a time, there was a little girl named Lily. She loved to play "
-                    "outside in the park with her friends. ");
+            f.write(
+                "Once upon a time, there was a little girl named Lily. She loved to play "
+                "outside in the park with her friends. ");
         }
         f.close();
         const auto tok = runCli({"tokenize", demo(), "--text", QString::fromUtf8([&] {

@@ -1,8 +1,7 @@
 // lamina-cli end to end against references computed with transformers and tokenizers.
 
-#include <QtTest/QtTest>
-
 #include <QJsonArray>
+#include <QtTest/QtTest>
 #include <cmath>
 
 #include "cli_runner.h"
@@ -13,7 +12,9 @@ using lamina::test::runCli;
 using lamina::test::sharedDir;
 
 namespace {
-QString shared(const std::string& rel) { return QString::fromStdString((sharedDir() / rel).string()); }
+QString shared(const std::string& rel) {
+    return QString::fromStdString((sharedDir() / rel).string());
+}
 }  // namespace
 
 class TestCliGolden : public QObject {
@@ -42,14 +43,18 @@ private Q_SLOTS:
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("key");
         QTest::addColumn<QVariant>("value");
-        QTest::newRow("mistral head_dim") << "tiny-mistral-headdim" << "head_dim" << QVariant(24);
-        QTest::newRow("mistral kv") << "tiny-mistral-headdim" << "kv_heads" << QVariant(1);
-        QTest::newRow("qwen2 bias") << "tiny-qwen2-bias" << "qkv_bias" << QVariant(true);
-        QTest::newRow("llama3 rope") << "tiny-llama3-untied" << "rope_scaling"
-                                     << QVariant("llama3");
-        QTest::newRow("llama3 untied") << "tiny-llama3-untied" << "tied_embeddings"
-                                       << QVariant(false);
-        QTest::newRow("stories family") << "stories260K" << "layers" << QVariant(5);
+        QTest::newRow("mistral head_dim") << "tiny-mistral-headdim"
+                                          << "head_dim" << QVariant(24);
+        QTest::newRow("mistral kv") << "tiny-mistral-headdim"
+                                    << "kv_heads" << QVariant(1);
+        QTest::newRow("qwen2 bias") << "tiny-qwen2-bias"
+                                    << "qkv_bias" << QVariant(true);
+        QTest::newRow("llama3 rope") << "tiny-llama3-untied"
+                                     << "rope_scaling" << QVariant("llama3");
+        QTest::newRow("llama3 untied") << "tiny-llama3-untied"
+                                       << "tied_embeddings" << QVariant(false);
+        QTest::newRow("stories family") << "stories260K"
+                                        << "layers" << QVariant(5);
     }
 
     void infoOnTinyModels() {
@@ -68,8 +73,8 @@ private Q_SLOTS:
         QCOMPARE(info.json()["format"].toString(), QString("llama2c"));
         QCOMPARE(info.json()["vocab_size"].toInt(), 512);
         // tok512.bin is found beside the checkpoint.
-        const auto r = runCli({"ppl", bin, "--text", shared("data/tinystories/eval.txt"),
-                               "--seq", "64", "--windows", "4", "--json"});
+        const auto r = runCli({"ppl", bin, "--text", shared("data/tinystories/eval.txt"), "--seq",
+                               "64", "--windows", "4", "--json"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.json()["ppl"].toDouble() > 1.0 && r.json()["ppl"].toDouble() < 100.0);
     }

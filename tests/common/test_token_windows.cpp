@@ -2,7 +2,6 @@
 // BOS at the start, N non-overlapping windows of T tokens).
 
 #include <QtTest/QtTest>
-
 #include <numeric>
 
 #include "common/error.h"

@@ -2,9 +2,8 @@
 // holds. Expected numbers come from the model's dimensions and the index file written by
 // transformers (metadata.total_parameters), not from our own code.
 
-#include <QtTest/QtTest>
-
 #include <QTableView>
+#include <QtTest/QtTest>
 
 #include "fixtures.h"
 #include "main_window.h"
@@ -26,8 +25,9 @@ private Q_SLOTS:
         for (int row = 0; row < 16; ++row) {
             QCOMPARE(layers->index(row, LayerTableModel::Block).data(Qt::UserRole).toLongLong(),
                      row);
-            QCOMPARE(layers->index(row, LayerTableModel::AttnParams).data(Qt::UserRole).toLongLong(),
-                     attn);
+            QCOMPARE(
+                layers->index(row, LayerTableModel::AttnParams).data(Qt::UserRole).toLongLong(),
+                attn);
             QCOMPARE(layers->index(row, LayerTableModel::MlpParams).data(Qt::UserRole).toLongLong(),
                      mlp);
         }

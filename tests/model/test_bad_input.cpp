@@ -2,7 +2,6 @@
 // file and the offending tensor or field — never a crash, never a silent success.
 
 #include <QtTest/QtTest>
-
 #include <cstring>
 #include <fstream>
 
@@ -19,8 +18,8 @@
 using namespace lamina;
 using lamina::test::expectError;
 namespace fs = std::filesystem;
-using lamina::test::TinySpec;
 using lamina::test::tinyConfig;
+using lamina::test::TinySpec;
 using lamina::test::writeJson;
 using lamina::test::writeTinyModel;
 
@@ -35,7 +34,6 @@ void writeRaw(const fs::path& path, const std::string& header, std::size_t dataB
     out << header;
     out << std::string(dataBytes, '\0');
 }
-
 
 }  // namespace
 
@@ -61,24 +59,23 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("claimedLength");  // -1: the header's real length
         QTest::addColumn<QStringList>("needles");
         const QByteArray ok = R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})";
-        QTest::newRow("header past EOF") << ok << 16 << qint64(5000)
-                                         << QStringList{"runs past the end"};
-        QTest::newRow("2 GB header claim") << ok << 16 << qint64(2000000000)
-                                           << QStringList{"exceeds", "limit"};
-        QTest::newRow("malformed JSON") << QByteArray(R"({"a":{"dtype":)") << 0 << qint64(-1)
-                                        << QStringList{"malformed JSON"};
+        QTest::newRow("header past EOF")
+            << ok << 16 << qint64(5000) << QStringList{"runs past the end"};
+        QTest::newRow("2 GB header claim")
+            << ok << 16 << qint64(2000000000) << QStringList{"exceeds", "limit"};
+        QTest::newRow("malformed JSON")
+            << QByteArray(R"({"a":{"dtype":)") << 0 << qint64(-1) << QStringList{"malformed JSON"};
         QTest::newRow("range past data")
             << ok << 8 << qint64(-1) << QStringList{"tensor 'a'", "outside the data section"};
-        QTest::newRow("overlap")
-            << QByteArray(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                          R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")
-            << 12 << qint64(-1) << QStringList{"overlaps"};
+        QTest::newRow("overlap") << QByteArray(
+                                        R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                        R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")
+                                 << 12 << qint64(-1) << QStringList{"overlaps"};
         QTest::newRow("size mismatch")
             << QByteArray(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})") << 8
             << qint64(-1) << QStringList{"tensor 'a'", "needs 12 bytes"};
         QTest::newRow("10^12 elements")
-            << QByteArray(
-                   R"({"a":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,8]}})")
+            << QByteArray(R"({"a":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,8]}})")
             << 8 << qint64(-1) << QStringList{"tensor 'a'", "needs"};
         QTest::newRow("shape overflow")
             << QByteArray(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],)"
@@ -90,8 +87,8 @@ private Q_SLOTS:
         QTest::newRow("negative shape")
             << QByteArray(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})") << 0
             << qint64(-1) << QStringList{"non-negative"};
-        QTest::newRow("not an object") << QByteArray("[1,2]") << 0 << qint64(-1)
-                                       << QStringList{"JSON object"};
+        QTest::newRow("not an object")
+            << QByteArray("[1,2]") << 0 << qint64(-1) << QStringList{"JSON object"};
     }
 
     void safetensors() {
@@ -109,9 +106,10 @@ private Q_SLOTS:
             QFAIL("no error");
         } catch (const Error& e) {
             for (const auto& needle : n) {
-                QVERIFY2(std::string(e.what()).find(needle) != std::string::npos,
-                         qPrintable(QString("'%1' lacks '%2'").arg(e.what(),
-                                                                   QString::fromStdString(needle))));
+                QVERIFY2(
+                    std::string(e.what()).find(needle) != std::string::npos,
+                    qPrintable(
+                        QString("'%1' lacks '%2'").arg(e.what(), QString::fromStdString(needle))));
             }
         }
     }
@@ -143,18 +141,19 @@ private Q_SLOTS:
         auto cfg = tinyConfig(s);
         cfg["num_hidden_layers"] = 4;
         writeJson(dir() / "untied" / "config.json", cfg);
-        expectError([&] { loadModel(dir() / "untied"); },
-                    {"model.safetensors", "tensor 'model.layers.3.input_layernorm.weight'",
-                     "not found"});
+        expectError(
+            [&] { loadModel(dir() / "untied"); },
+            {"model.safetensors", "tensor 'model.layers.3.input_layernorm.weight'", "not found"});
     }
 
     void missingShard() {
         writeTinyModel(dir() / "sharded");
-        writeJson(dir() / "sharded" / "model.safetensors.index.json",
-                  {{"weight_map", {{"model.embed_tokens.weight", "model-00002-of-00002.safetensors"}}}});
-        expectError([&] { loadModel(dir() / "sharded"); },
-                    {"model.safetensors.index.json", "model-00002-of-00002.safetensors",
-                     "missing"});
+        writeJson(
+            dir() / "sharded" / "model.safetensors.index.json",
+            {{"weight_map", {{"model.embed_tokens.weight", "model-00002-of-00002.safetensors"}}}});
+        expectError(
+            [&] { loadModel(dir() / "sharded"); },
+            {"model.safetensors.index.json", "model-00002-of-00002.safetensors", "missing"});
     }
 
     void shardPathTraversal() {
@@ -177,15 +176,27 @@ private Q_SLOTS:
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("json");  // replacement value
         QTest::addColumn<QString>("needle");
-        QTest::newRow("yarn") << "rope_scaling" << R"({"rope_type":"yarn","factor":4})"
+        QTest::newRow("yarn") << "rope_scaling"
+                              << R"({"rope_type":"yarn","factor":4})"
                               << "rope_scaling.rope_type";
-        QTest::newRow("dynamic") << "rope_scaling" << R"({"type":"dynamic","factor":2})"
+        QTest::newRow("dynamic") << "rope_scaling"
+                                 << R"({"type":"dynamic","factor":2})"
                                  << "rope_scaling.type";
-        QTest::newRow("gelu") << "hidden_act" << R"("gelu")" << "hidden_act";
-        QTest::newRow("negative") << "hidden_size" << "-16" << "hidden_size";
-        QTest::newRow("string") << "num_hidden_layers" << R"("three")" << "num_hidden_layers";
-        QTest::newRow("gqa") << "num_key_value_heads" << "3" << "num_key_value_heads";
-        QTest::newRow("huge") << "hidden_size" << "1000000000000" << "implausibly large";
+        QTest::newRow("gelu") << "hidden_act"
+                              << R"("gelu")"
+                              << "hidden_act";
+        QTest::newRow("negative") << "hidden_size"
+                                  << "-16"
+                                  << "hidden_size";
+        QTest::newRow("string") << "num_hidden_layers"
+                                << R"("three")"
+                                << "num_hidden_layers";
+        QTest::newRow("gqa") << "num_key_value_heads"
+                             << "3"
+                             << "num_key_value_heads";
+        QTest::newRow("huge") << "hidden_size"
+                              << "1000000000000"
+                              << "implausibly large";
     }
 
     void badConfigFields() {
@@ -207,10 +218,10 @@ private Q_SLOTS:
     void ropeParametersSpelling() {
         auto cfg = tinyConfig({});
         cfg.erase("rope_theta");
-        cfg["rope_parameters"] = {{"rope_type", "llama3"}, {"rope_theta", 500000.0},
-                                  {"factor", 8.0}, {"low_freq_factor", 1.0},
-                                  {"high_freq_factor", 4.0},
-                                  {"original_max_position_embeddings", 64}};
+        cfg["rope_parameters"] = {
+            {"rope_type", "llama3"},   {"rope_theta", 500000.0},
+            {"factor", 8.0},           {"low_freq_factor", 1.0},
+            {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
         const ModelConfig c = parseModelConfig(cfg.dump(), "c.json");
         QCOMPARE(c.ropeTheta, 500000.0);
         QVERIFY(c.ropeScaling.type == RopeScaling::Type::Llama3);
@@ -241,8 +252,11 @@ private Q_SLOTS:
     void tokenIdOutOfRange() {
         writeTinyModel(dir() / "ids");
         const auto model = loadModel(dir() / "ids");
-        expectError([&] { forwardLogits(*model, at::full({1, 3}, 99, at::kLong)); },
-                    {"token id 99", "outside the vocabulary"});
+        expectError(
+            [&] {
+                forwardLogits(*model, at::full({1, 3}, 99, at::kLong));
+            },
+            {"token id 99", "outside the vocabulary"});
     }
 };
 

@@ -12,8 +12,8 @@
 
 using namespace lamina;
 namespace fs = std::filesystem;
-using lamina::test::TinySpec;
 using lamina::test::tinyConfig;
+using lamina::test::TinySpec;
 using lamina::test::tinyWeights;
 using lamina::test::writeJson;
 
@@ -104,8 +104,8 @@ private Q_SLOTS:
         const lamina::test::GoldenFile back(path);
         QVERIFY(at::equal(back.get("a"), at::ones({2})));
         // An unwritable target directory is an Error naming the file, not a crash.
-        QVERIFY_THROWS_EXCEPTION(Error, writeSafetensors(dir() / "missing" / "x.safetensors",
-                                                        {{"a", at::ones({2})}}));
+        QVERIFY_THROWS_EXCEPTION(
+            Error, writeSafetensors(dir() / "missing" / "x.safetensors", {{"a", at::ones({2})}}));
     }
 };
 

@@ -3,11 +3,11 @@
 
 #include <QtTest/QtTest>
 
+#include "common/runtime.h"
 #include "fixtures.h"
 #include "golden.h"
 #include "model/forward.h"
 #include "model/model.h"
-#include "common/runtime.h"
 
 using namespace lamina;
 using lamina::test::GoldenFile;
@@ -39,9 +39,12 @@ Ablation ablationFromName(const std::string& name) {
     auto flush = [&]() {
         if (digits.empty()) return;
         const int64_t layer = std::stoll(digits);
-        if (kind == "attn") a.removeAttn(layer);
-        else if (kind == "mlp") a.removeMlp(layer);
-        else a.removeBlock(layer);
+        if (kind == "attn")
+            a.removeAttn(layer);
+        else if (kind == "mlp")
+            a.removeMlp(layer);
+        else
+            a.removeBlock(layer);
         digits.clear();
     };
     std::size_t i = name.find('_') + 1;
@@ -58,8 +61,10 @@ Ablation ablationFromName(const std::string& name) {
                 word += name[i++];
             }
             --i;
-            if (word == "attn" || word == "mlp") kind = word;
-            else if (word.rfind("block", 0) == 0) kind = "block";
+            if (word == "attn" || word == "mlp")
+                kind = word;
+            else if (word.rfind("block", 0) == 0)
+                kind = "block";
         }
     }
     flush();
@@ -87,8 +92,8 @@ private Q_SLOTS:
 
     void float32Models_data() {
         QTest::addColumn<QString>("name");
-        for (const char* n : {"stories260K", "tiny-llama3-untied", "tiny-qwen2-bias",
-                              "tiny-mistral-headdim"}) {
+        for (const char* n :
+             {"stories260K", "tiny-llama3-untied", "tiny-qwen2-bias", "tiny-mistral-headdim"}) {
             QTest::newRow(n) << QString(n);
         }
     }
@@ -104,22 +109,23 @@ private Q_SLOTS:
         const Taps taps = residuals.taps();
         const at::Tensor logits = forwardLogits(*model, ids, {}, &taps);
         QVERIFY2(maxAbsDiff(logits, golden.get("logits")) < 1e-4,
-                 qPrintable(QString("logits differ by %1").arg(
-                     maxAbsDiff(logits, golden.get("logits")))));
+                 qPrintable(
+                     QString("logits differ by %1").arg(maxAbsDiff(logits, golden.get("logits")))));
         QCOMPARE(static_cast<int64_t>(residuals.h.size()), model->numLayers() + 1);
         for (int64_t j = 0; j <= model->numLayers(); ++j) {
-            const double diff = maxAbsDiff(residuals.h[j], golden.get("hidden." + std::to_string(j)));
+            const double diff =
+                maxAbsDiff(residuals.h[j], golden.get("hidden." + std::to_string(j)));
             QVERIFY2(diff < 1e-4, qPrintable(QString("hidden.%1 differs by %2").arg(j).arg(diff)));
         }
         int variants = 0;
-        for (const std::string key : {"logits.skip_attn1_mlp3", "logits.drop_block2",
-                                      "logits.skip_attn0_mlp1"}) {
+        for (const std::string key :
+             {"logits.skip_attn1_mlp3", "logits.drop_block2", "logits.skip_attn0_mlp1"}) {
             if (!golden.has(key)) continue;
             ++variants;
             const Ablation ablation = ablationFromName(key.substr(key.find('.') + 1));
             const double diff = maxAbsDiff(forwardLogits(*model, ids, ablation), golden.get(key));
-            QVERIFY2(diff < 1e-4, qPrintable(QString::fromStdString(key) +
-                                              QString(" differs by %1").arg(diff)));
+            QVERIFY2(diff < 1e-4,
+                     qPrintable(QString::fromStdString(key) + QString(" differs by %1").arg(diff)));
             // The ablation must matter, otherwise the comparison proves nothing.
             QVERIFY(maxAbsDiff(golden.get(key), golden.get("logits")) > 1e-2);
         }
@@ -133,13 +139,13 @@ private Q_SLOTS:
         const at::Tensor ids = golden.get("input_ids");
         ResidualCollector residuals;
         const Taps taps = residuals.taps();
-        const at::Tensor h = runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers(),
-                                       {}, &taps);
+        const at::Tensor h =
+            runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers(), {}, &taps);
         const double nllDiff = maxAbsDiff(nextTokenNll(*model, h, ids), golden.get("nll"));
         QVERIFY2(nllDiff < 1e-3, qPrintable(QString("nll differs by %1").arg(nllDiff)));
         for (int64_t j = 0; j <= model->numLayers(); ++j) {
-            const double diff = maxAbsDiff(residuals.h[j][0],
-                                           golden.get("hidden." + std::to_string(j) + ".row0"));
+            const double diff =
+                maxAbsDiff(residuals.h[j][0], golden.get("hidden." + std::to_string(j) + ".row0"));
             QVERIFY2(diff < 1e-3, qPrintable(QString("hidden.%1 differs by %2").arg(j).arg(diff)));
         }
         const at::Tensor logits = lmLogits(*model, h);
@@ -147,11 +153,11 @@ private Q_SLOTS:
         QVERIFY(maxAbsDiff(logits[1].narrow(0, 120, 8), golden.get("logits.row1.last8")) < 1e-3);
         for (const std::string key : {"nll.skip_attn5_11_mlp9", "nll.drop_blocks12_13"}) {
             const Ablation ablation = ablationFromName(key.substr(4));
-            const at::Tensor hh = runBlocks(*model, embedTokens(*model, ids), 0,
-                                            model->numLayers(), ablation);
+            const at::Tensor hh =
+                runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers(), ablation);
             const double diff = maxAbsDiff(nextTokenNll(*model, hh, ids), golden.get(key));
-            QVERIFY2(diff < 1e-3, qPrintable(QString::fromStdString(key) +
-                                              QString(" differs by %1").arg(diff)));
+            QVERIFY2(diff < 1e-3,
+                     qPrintable(QString::fromStdString(key) + QString(" differs by %1").arg(diff)));
             QVERIFY(maxAbsDiff(golden.get(key), golden.get("nll")) > 1e-2);
         }
     }

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QtTest/QtTest>
-
 #include <initializer_list>
 #include <string>
 

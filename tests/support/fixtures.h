@@ -4,7 +4,6 @@
 // repository's own resources. Never the working directory.
 
 #include <QtTest/QtTest>
-
 #include <filesystem>
 #include <string>
 
@@ -18,10 +17,10 @@ inline bool haveShared() { return std::filesystem::exists(sharedDir() / "golden"
 }  // namespace lamina::test
 
 /// In initTestCase(): skip the whole suite, with the reason, when ../shared is absent.
-#define LAMINA_REQUIRE_SHARED()                                                               \
-    do {                                                                                      \
-        if (!lamina::test::haveShared())                                                      \
-            QSKIP(qPrintable(QStringLiteral("shared fixtures not found at %1 (set "           \
-                                            "-DLAMINA_SHARED_DIR)")                           \
-                                 .arg(QString::fromStdString(lamina::test::sharedDir()))));   \
+#define LAMINA_REQUIRE_SHARED()                                                             \
+    do {                                                                                    \
+        if (!lamina::test::haveShared())                                                    \
+            QSKIP(qPrintable(QStringLiteral("shared fixtures not found at %1 (set "         \
+                                            "-DLAMINA_SHARED_DIR)")                         \
+                                 .arg(QString::fromStdString(lamina::test::sharedDir())))); \
     } while (false)

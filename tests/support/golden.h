@@ -15,8 +15,7 @@ namespace lamina::test {
 
 class GoldenFile {
 public:
-    explicit GoldenFile(const std::filesystem::path& path)
-        : mFile(SafetensorsFile::open(path)) {}
+    explicit GoldenFile(const std::filesystem::path& path) : mFile(SafetensorsFile::open(path)) {}
 
     /// The stored tensor (float32 or int64), aliasing the mapped file.
     at::Tensor get(const std::string& name) const {

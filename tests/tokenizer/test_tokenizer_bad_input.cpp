@@ -2,11 +2,10 @@
 // offending field — never a crash, never a silent success.
 
 #include <QtTest/QtTest>
-
-#include "expect_error.h"
 #include <string>
 
 #include "common/error.h"
+#include "expect_error.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer_files.h"
 
@@ -16,10 +15,7 @@ using lamina::test::minimalTokenizerJson;
 using lamina::test::writeText;
 namespace fs = std::filesystem;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 // JSON snippets live at namespace scope: moc mis-parses raw string literals inside classes.
 namespace {

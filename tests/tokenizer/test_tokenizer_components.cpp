@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer/decoders.h"
 #include "common/json_field.h"
+#include "tokenizer/decoders.h"
 #include "tokenizer/normalizers.h"
 #include "tokenizer/pre_tokenizers.h"
 #include "tokenizer/tokenizer.h"

@@ -11,8 +11,7 @@ void readQwen2Attention(const JsonField& f, ModelConfig& cfg) {
     cfg.qkvBias = true;
     cfg.outputBias = false;
     if (f.boolean("use_sliding_window", false)) {
-        f["use_sliding_window"].fail(
-            "Qwen2 per-layer sliding-window attention is not supported");
+        f["use_sliding_window"].fail("Qwen2 per-layer sliding-window attention is not supported");
     }
 }
 }  // namespace
