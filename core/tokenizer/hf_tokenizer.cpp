@@ -4,11 +4,11 @@
 #include <system_error>
 #include <utility>
 
+#include "common/fnv_hash.h"
 #include "common/json_field.h"
 #include "common/mapped_file.h"
 #include "tokenizer/bpe_model.h"
 #include "tokenizer/decoders.h"
-#include "tokenizer/fnv_hash.h"
 #include "tokenizer/normalizers.h"
 #include "tokenizer/post_processors.h"
 #include "tokenizer/pre_tokenizers.h"

@@ -5,8 +5,8 @@
 #include <queue>
 
 #include "common/error.h"
+#include "common/fnv_hash.h"
 #include "common/mapped_file.h"
-#include "tokenizer/fnv_hash.h"
 
 namespace lamina {
 
