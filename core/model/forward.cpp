@@ -8,44 +8,6 @@
 
 namespace lamina {
 
-// --- Ablation ---------------------------------------------------------------------------
-
-Ablation Ablation::none(int64_t numLayers) {
-    Ablation a;
-    a.attn.assign(static_cast<std::size_t>(numLayers), false);
-    a.mlp.assign(static_cast<std::size_t>(numLayers), false);
-    return a;
-}
-
-namespace {
-void setFlag(std::vector<bool>& flags, int64_t layer) {
-    if (layer < 0) throw Error("ablation: negative layer index " + std::to_string(layer));
-    if (static_cast<std::size_t>(layer) >= flags.size()) {
-        flags.resize(static_cast<std::size_t>(layer) + 1, false);
-    }
-    flags[static_cast<std::size_t>(layer)] = true;
-}
-bool getFlag(const std::vector<bool>& flags, int64_t layer) {
-    return layer >= 0 && static_cast<std::size_t>(layer) < flags.size() &&
-           flags[static_cast<std::size_t>(layer)];
-}
-}  // namespace
-
-void Ablation::removeAttn(int64_t layer) { setFlag(attn, layer); }
-void Ablation::removeMlp(int64_t layer) { setFlag(mlp, layer); }
-void Ablation::removeBlock(int64_t layer) {
-    setFlag(attn, layer);
-    setFlag(mlp, layer);
-}
-bool Ablation::attnRemoved(int64_t layer) const { return getFlag(attn, layer); }
-bool Ablation::mlpRemoved(int64_t layer) const { return getFlag(mlp, layer); }
-int64_t Ablation::removedSublayers() const {
-    int64_t n = 0;
-    for (bool b : attn) n += b;
-    for (bool b : mlp) n += b;
-    return n;
-}
-
 bool Taps::wants(TapSite site) const {
     if (!onTap) return false;
     switch (site) {
@@ -71,14 +33,16 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
     return b.defined() ? at::linear(x, w, b) : at::linear(x, w);
 }
 
-// Additive mask (T, T): 0 where query i may attend to key j (j ≤ i, and inside the sliding
-// window when there is one), −inf elsewhere.
-at::Tensor causalMask(int64_t T, const std::optional<int64_t>& window, at::ScalarType dtype) {
-    const auto idx = at::arange(T, at::TensorOptions().dtype(at::kLong));
-    const at::Tensor q = idx.unsqueeze(1), k = idx.unsqueeze(0);
+// Additive mask (T, P+T) for T new positions after P cached ones: 0 where query P+i may
+// attend to key j (j ≤ P+i, and inside the sliding window when there is one), −inf elsewhere.
+at::Tensor causalMask(int64_t T, int64_t P, const std::optional<int64_t>& window,
+                      at::ScalarType dtype) {
+    const auto longs = at::TensorOptions().dtype(at::kLong);
+    const at::Tensor q = at::arange(P, P + T, longs).unsqueeze(1);
+    const at::Tensor k = at::arange(P + T, longs).unsqueeze(0);
     at::Tensor allowed = k.le(q);
     if (window) allowed = allowed.logical_and(k.gt(q - *window));
-    return at::zeros({T, T}, at::TensorOptions().dtype(dtype))
+    return at::zeros({T, P + T}, at::TensorOptions().dtype(dtype))
         .masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
 }
 
@@ -86,7 +50,8 @@ at::Tensor causalMask(int64_t T, const std::optional<int64_t>& window, at::Scala
 // share a KV head are stacked along the sequence axis, so one 3-D bmm serves them all.
 // (4-D at::matmul with a transposed operand was measured 10x slower than bmm here.)
 at::Tensor attention(const ModelConfig& c, const AttentionWeights& w, const at::Tensor& x,
-                     const RopeTable& rope, const at::Tensor& mask) {
+                     const RopeTable& rope, const at::Tensor& mask, at::Tensor* cachedKeys,
+                     at::Tensor* cachedValues) {
     const int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
     const int64_t nH = c.numHeads, nKV = c.numKvHeads, rep = nH / nKV;
     // RoPE in (B,T,heads,hd) layout; head h = kv·rep + r.
@@ -94,16 +59,25 @@ at::Tensor attention(const ModelConfig& c, const AttentionWeights& w, const at::
                              .view({B, T, nKV, rep, hd})
                              .permute({0, 2, 3, 1, 4})
                              .reshape({B * nKV, rep * T, hd});  // (B·nKV, rep·T, hd)
-    const at::Tensor k = applyRope(linear(x, w.wk, w.bk).view({B, T, nKV, hd}), rope)
-                             .permute({0, 2, 1, 3})
-                             .reshape({B * nKV, T, hd});  // (B·nKV, T, hd)
-    const at::Tensor v = linear(x, w.wv, w.bv)
-                             .view({B, T, nKV, hd})
-                             .permute({0, 2, 1, 3})
-                             .reshape({B * nKV, T, hd});  // (B·nKV, T, hd)
-    // scores = mask + q kᵀ / √hd in one kernel: (B·nKV, rep·T, T)
+    at::Tensor k = applyRope(linear(x, w.wk, w.bk).view({B, T, nKV, hd}), rope)
+                       .permute({0, 2, 1, 3})
+                       .reshape({B * nKV, T, hd});  // (B·nKV, T, hd)
+    at::Tensor v = linear(x, w.wv, w.bv)
+                       .view({B, T, nKV, hd})
+                       .permute({0, 2, 1, 3})
+                       .reshape({B * nKV, T, hd});  // (B·nKV, T, hd)
+    if (cachedKeys != nullptr) {  // incremental decoding: keys/values of P+T positions
+        if (cachedKeys->defined()) {
+            k = at::cat({*cachedKeys, k}, 1);
+            v = at::cat({*cachedValues, v}, 1);
+        }
+        *cachedKeys = k;
+        *cachedValues = v;
+    }
+    const int64_t S = k.size(1);  // key positions: P + T
+    // scores = mask + q kᵀ / √hd in one kernel: (B·nKV, rep·T, S)
     const at::Tensor stackedMask = rep == 1 ? mask : mask.repeat({rep, 1});
-    at::Tensor scores = at::baddbmm(stackedMask.expand({B * nKV, rep * T, T}), q, k.transpose(1, 2),
+    at::Tensor scores = at::baddbmm(stackedMask.expand({B * nKV, rep * T, S}), q, k.transpose(1, 2),
                                     1.0, 1.0 / std::sqrt(static_cast<double>(hd)));
     const at::Tensor probs = scores.scalar_type() == at::kFloat
                                  ? at::softmax(scores, -1)
@@ -117,6 +91,9 @@ at::Tensor attention(const ModelConfig& c, const AttentionWeights& w, const at::
 
 at::Tensor swiglu(const MlpWeights& w, const at::Tensor& x) {
     at::Tensor g = linear(x, w.gate, w.bgate);  // (B,T,ff)
+    if (g.requires_grad()) {  // autograd (Taylor scores) cannot differentiate in-place SiLU
+        return linear(at::silu(g) * linear(x, w.up, w.bup), w.down, w.bdown);
+    }
     at::silu_(g);
     g.mul_(linear(x, w.up, w.bup));
     return linear(g, w.down, w.bdown);  // (B,T,d)
@@ -125,7 +102,7 @@ at::Tensor swiglu(const MlpWeights& w, const at::Tensor& x) {
 }  // namespace
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
-    const at::Tensor xf = x.to(at::kFloat);
+    const at::Tensor xf = x.scalar_type() == at::kDouble ? x : x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
     return weight * normed.to(x.scalar_type());
 }
@@ -143,22 +120,42 @@ at::Tensor embedTokens(const Model& model, const at::Tensor& ids) {
     return at::embedding(model.embed, ids);  // (B,T,d)
 }
 
+int64_t KvCache::length() const {
+    for (const at::Tensor& k : keys) {
+        if (k.defined()) return k.size(1);
+    }
+    return 0;
+}
+
 at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t end,
-                     const Ablation& ablation, const Taps* taps, int64_t startPos) {
+                     const Ablation& ablation, const Taps* taps, int64_t startPos,
+                     KvCache* cache) {
     const ModelConfig& c = model.config;
     if (begin < 0 || end > model.numLayers() || begin > end) {
         throw Error("forward: block range [" + std::to_string(begin) + "," + std::to_string(end) +
                     ") outside the model's " + std::to_string(model.numLayers()) + " blocks");
     }
     const int64_t T = h.size(1);
+    const int64_t past = cache != nullptr ? cache->length() : 0;
+    if (cache != nullptr) {
+        if (startPos != past) {
+            throw Error("forward: startPos " + std::to_string(startPos) +
+                        " differs from the KV cache length " + std::to_string(past));
+        }
+        cache->keys.resize(static_cast<std::size_t>(model.numLayers()));
+        cache->values.resize(static_cast<std::size_t>(model.numLayers()));
+    }
     const RopeTable rope = makeRopeTable(c, T, h.scalar_type(), startPos);
-    const at::Tensor mask = causalMask(T, c.slidingWindow, h.scalar_type());
+    const at::Tensor mask = causalMask(T, past, c.slidingWindow, h.scalar_type());
     for (int64_t i = begin; i < end; ++i) {
         tap(taps, i, TapSite::Residual, h);
         const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
         if (!ablation.attnRemoved(i)) {
+            const auto slot = static_cast<std::size_t>(i);
             const at::Tensor a =
-                attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps), rope, mask);
+                attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps), rope, mask,
+                          cache != nullptr ? &cache->keys[slot] : nullptr,
+                          cache != nullptr ? &cache->values[slot] : nullptr);
             tap(taps, i, TapSite::AttnOut, a);
             h = h + a;
         }
@@ -191,7 +188,8 @@ at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tenso
     std::vector<at::Tensor> parts;
     for (int64_t r = 0; r < B * (T - 1); r += rows) {
         const int64_t n = std::min(rows, B * (T - 1) - r);
-        const at::Tensor logits = at::linear(normed.narrow(0, r, n), model.lmHead).to(at::kFloat);
+        at::Tensor logits = at::linear(normed.narrow(0, r, n), model.lmHead);  // (n, V)
+        if (logits.scalar_type() != at::kDouble) logits = logits.to(at::kFloat);  // bf16 → f32
         const at::Tensor logp = at::log_softmax(logits, -1);
         parts.push_back(-logp.gather(1, targets.narrow(0, r, n).unsqueeze(1)).squeeze(1));
     }

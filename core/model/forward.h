@@ -6,26 +6,10 @@
 #include <functional>
 #include <vector>
 
+#include "model/ablation.h"
 #include "model/model.h"
 
 namespace lamina {
-
-/// Which sublayers are removed. A removed sublayer's output is replaced by zero, so the
-/// residual stream passes through unchanged (exactly what deleting the module does); a removed
-/// block is a block whose two sublayers are removed. Empty vectors mean "nothing removed".
-struct Ablation {
-    std::vector<bool> attn;  ///< attn[i]: attention sublayer of block i removed
-    std::vector<bool> mlp;   ///< mlp[i]: FFN sublayer of block i removed
-
-    static Ablation none(int64_t numLayers);
-    void removeAttn(int64_t layer);
-    void removeMlp(int64_t layer);
-    void removeBlock(int64_t layer);
-    bool attnRemoved(int64_t layer) const;
-    bool mlpRemoved(int64_t layer) const;
-    bool blockRemoved(int64_t layer) const { return attnRemoved(layer) && mlpRemoved(layer); }
-    int64_t removedSublayers() const;
-};
 
 /// Named tap sites of the forward pass (one vocabulary for CKA, importance and ablation).
 enum class TapSite {
@@ -51,15 +35,24 @@ struct Taps {
     bool wants(TapSite site) const;
 };
 
+/// Keys and values of the positions seen so far, per block, for incremental decoding.
+struct KvCache {
+    std::vector<at::Tensor> keys;    // per block: (B·nKV, P, hd), RoPE applied
+    std::vector<at::Tensor> values;  // per block: (B·nKV, P, hd)
+    int64_t length() const;          ///< P: positions cached (0 when empty)
+};
+
 /// Embedding lookup: ids (B, T) int64 → h_0 (B, T, d).
 at::Tensor embedTokens(const Model& model, const at::Tensor& ids);
 
 /// Runs blocks [begin, end) on the residual stream `h` (B, T, d) whose first position is
 /// `startPos`. Reports h_begin … h_end and sublayer outputs to `taps` when given. Starting at
-/// a cached h_begin gives the same result as running from block 0.
+/// a cached h_begin gives the same result as running from block 0. With `cache`, the new
+/// positions attend to the cached ones too and their keys/values are appended (startPos must
+/// then equal cache->length()).
 at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t end,
                      const Ablation& ablation = {}, const Taps* taps = nullptr,
-                     int64_t startPos = 0);
+                     int64_t startPos = 0, KvCache* cache = nullptr);
 
 /// Final RMSNorm: h_L → normalised hidden states (B, T, d).
 at::Tensor finalNorm(const Model& model, const at::Tensor& h);
@@ -67,7 +60,8 @@ at::Tensor finalNorm(const Model& model, const at::Tensor& h);
 /// Logits (B, T, V) from the last block's output h_L (applies the final norm).
 at::Tensor lmLogits(const Model& model, const at::Tensor& h);
 
-/// Per-token next-token negative log-likelihood (B, T-1), float32, from h_L and the input ids;
+/// Per-token next-token negative log-likelihood (B, T-1), float32 (float64 for a float64
+/// model), from h_L and the input ids;
 /// position t scores ids[:, t+1]. Computes logits in row chunks so a (B, T, V) tensor is never
 /// held in memory at once.
 at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tensor& ids);
