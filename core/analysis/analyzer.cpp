@@ -1,0 +1,289 @@
+#include "analysis/analyzer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/similarity_accumulator.h"
+#include "analysis/unit_removal.h"
+#include "analysis/weight_scores.h"
+#include "common/error.h"
+#include "data/calibration.h"
+#include "model/forward.h"
+
+namespace lamina {
+
+namespace {
+
+const std::set<std::string> kSimilarity = {"cka_linear", "cka_unbiased", "cka_rbf", "cosine"};
+
+bool wants(const AnalysisOptions& o, const std::string& metric) {
+    return std::find(o.metrics.begin(), o.metrics.end(), metric) != o.metrics.end();
+}
+
+std::string dtypeName(const Model& model) {
+    return model.computeType == at::kBFloat16 ? "bfloat16" : "float32";
+}
+
+// Windows per forward pass: ~1024 tokens for taps, and the unablated log-probabilities of a
+// chunk (B·T·V floats) within 128 MB for the removal sweep.
+int64_t autoBatch(const Model& model, const TokenWindows& w, int64_t requested) {
+    if (requested > 0) return requested;
+    const int64_t byTokens = std::max<int64_t>(1, 1024 / w.seqLen);
+    const int64_t byLogits = std::max<int64_t>(1, (int64_t{32} << 20) / (w.seqLen * model.config.vocabSize));
+    return std::clamp<int64_t>(std::min(byTokens, byLogits), 1, w.numWindows);
+}
+
+std::vector<std::string> residualLabels(int64_t L) {
+    std::vector<std::string> labels;
+    for (int64_t i = 0; i <= L; ++i) labels.push_back("h" + std::to_string(i));
+    return labels;
+}
+
+std::vector<double> toVector(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kDouble).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+at::Tensor idsTensor(const TokenWindows& w) {
+    return at::tensor(w.ids, at::kInt).to(at::kLong).view({w.numWindows, w.seqLen});
+}
+
+// Sweep A: one forward per chunk, taps feeding the similarity accumulators, BI and the
+// last-token states of Gromov's angular distance.
+struct TapSweep {
+    std::unique_ptr<SimilarityAccumulator> residual, sublayer;
+    at::Tensor biCos;                 // (3L): attn.i, mlp.i (interleaved), then block.i
+    std::vector<at::Tensor> lastTokens;  // per h_i: (N, d) rows gathered over chunks
+    int64_t tokens = 0;
+};
+
+void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOptions& o,
+                 const SimilarityOptions& sim, bool needBi, bool needAngular, int64_t batch,
+                 TapSweep& sweep, const ProgressFn& progress) {
+    const int64_t L = model.numLayers(), total = w.numWindows * w.seqLen;
+    if (o.residual && (sim.linear || sim.unbiased || sim.rbf || sim.cosine)) {
+        sweep.residual = std::make_unique<SimilarityAccumulator>(L + 1, total, sim);
+    }
+    if (o.sublayer && (sim.linear || sim.unbiased || sim.rbf || sim.cosine)) {
+        sweep.sublayer = std::make_unique<SimilarityAccumulator>(2 * L, total, sim);
+    }
+    sweep.biCos = at::zeros({3 * L}, at::kDouble);
+    const at::Tensor all = idsTensor(w);
+    const int64_t chunks = (w.numWindows + batch - 1) / batch;
+    std::vector<std::vector<at::Tensor>> last(static_cast<std::size_t>(L + 1));
+    reportProgress(progress, 0, chunks);
+    for (int64_t c = 0; c < chunks; ++c) {
+        const at::Tensor ids = all.narrow(0, c * batch, std::min(batch, w.numWindows - c * batch));
+        std::vector<at::Tensor> h(static_cast<std::size_t>(L + 1)), attn(static_cast<std::size_t>(L)),
+            mlp(static_cast<std::size_t>(L));
+        Taps taps;
+        taps.residual = true;
+        taps.attnOut = needBi || sweep.sublayer != nullptr;
+        taps.mlpOut = sweep.sublayer != nullptr;
+        taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
+            const auto i = static_cast<std::size_t>(p.layer);
+            (p.site == TapSite::Residual ? h : p.site == TapSite::AttnOut ? attn : mlp)[i] = x;
+        };
+        runBlocks(model, embedTokens(model, ids), 0, L, {}, &taps);
+        const int64_t d = model.config.hiddenSize;
+        auto flat = [d](const at::Tensor& x) { return x.reshape({-1, d}); };
+        if (sweep.residual) {
+            std::vector<at::Tensor> sites;
+            for (const auto& x : h) sites.push_back(flat(x));
+            sweep.residual->add(sites);
+        }
+        if (sweep.sublayer) {
+            std::vector<at::Tensor> sites;
+            for (int64_t i = 0; i < L; ++i) {
+                sites.push_back(flat(attn[static_cast<std::size_t>(i)]));
+                sites.push_back(flat(mlp[static_cast<std::size_t>(i)]));
+            }
+            sweep.sublayer->add(sites);
+        }
+        if (needBi) {  // Σ over tokens of cos(input, output) of every unit
+            auto cosSum = [](const at::Tensor& a, const at::Tensor& b) {
+                return at::cosine_similarity(a.to(at::kDouble), b.to(at::kDouble), -1).sum();
+            };
+            for (int64_t i = 0; i < L; ++i) {
+                const auto k = static_cast<std::size_t>(i);
+                const at::Tensor mid = h[k] + attn[k];
+                sweep.biCos[2 * i] += cosSum(h[k], mid);
+                sweep.biCos[2 * i + 1] += cosSum(mid, h[k + 1]);
+                sweep.biCos[2 * L + i] += cosSum(h[k], h[k + 1]);
+            }
+        }
+        if (needAngular) {
+            for (int64_t i = 0; i <= L; ++i) {
+                last[static_cast<std::size_t>(i)].push_back(h[static_cast<std::size_t>(i)].select(1, -1).to(at::kDouble));
+            }
+        }
+        sweep.tokens += ids.numel();
+        reportProgress(progress, c + 1, chunks);
+    }
+    if (needAngular) {
+        for (auto& rows : last) sweep.lastTokens.push_back(at::cat(rows, 0));
+    }
+}
+
+}  // namespace
+
+double ImportanceScores::value(const std::string& unit) const {
+    for (std::size_t i = 0; i < units.size() && i < values.size(); ++i) {
+        if (units[i] == unit) return values[i];
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+const std::vector<std::string>& analysisMetricNames() {
+    static const std::vector<std::string> names = {"cka_linear", "cka_unbiased", "cka_rbf",
+                                                   "cosine",     "bi",           "angular",
+                                                   "ppl_drop",   "js_drop",      "taylor",
+                                                   "magnitude"};
+    return names;
+}
+
+std::string similarityParameters(const std::string& measure, const std::string& representation,
+                                 const AnalysisOptions& o, const std::string& dtype) {
+    nlohmann::json j = {{"representation", representation}, {"dtype", dtype}};
+    if (measure == "cka_linear" || measure == "cka_rbf") j["max_tokens"] = o.maxExactTokens;
+    if (measure == "cka_rbf") j["sigma_fraction"] = o.rbfSigmaFraction;
+    if (measure == "cka_unbiased") j["minibatch_tokens"] = o.minibatchTokens;
+    return j.dump();
+}
+
+std::string analysisParameters(const std::string& metric, const AnalysisOptions& o,
+                               const std::string& dtype) {
+    nlohmann::json j = {{"dtype", dtype}};
+    if (metric == "angular") j["max_span"] = o.angularMaxSpan;
+    if (metric == "taylor" || metric == "magnitude") j["norm_power"] = o.normPower;
+    if (metric == "magnitude") j.erase("dtype");  // stored weights only
+    return j.dump();
+}
+
+AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration,
+                           const AnalysisOptions& o, const ProgressFn& progress) {
+    for (const auto& m : o.metrics) {
+        const auto& names = analysisMetricNames();
+        if (std::find(names.begin(), names.end(), m) == names.end()) {
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            throw Error("unknown metric '" + m + "' (known: " + list + ")");
+        }
+    }
+    const TokenWindows& w = calibration.windows;
+    if (w.numWindows == 0) throw Error("analysis: the calibration set is empty");
+    const int64_t L = model.numLayers();
+    const std::string dtype = dtypeName(model);
+    const int64_t batch = autoBatch(model, w, o.batchWindows);
+    SimilarityOptions sim;
+    sim.linear = wants(o, "cka_linear");
+    sim.unbiased = wants(o, "cka_unbiased");
+    sim.rbf = wants(o, "cka_rbf");
+    sim.cosine = wants(o, "cosine");
+    sim.rbfSigmaFraction = o.rbfSigmaFraction;
+    sim.minibatchTokens = o.minibatchTokens;
+    sim.maxExactTokens = o.maxExactTokens;
+    const bool needSim = sim.linear || sim.unbiased || sim.rbf || sim.cosine;
+    const bool needBi = wants(o, "bi"), needAngular = wants(o, "angular");
+    const bool needTaps = needSim || needBi || needAngular;
+    const bool needRemoval = wants(o, "ppl_drop") || wants(o, "js_drop");
+    const bool needTaylor = wants(o, "taylor");
+
+    // Stage weights in block-forward equivalents.
+    const double chunks = std::ceil(static_cast<double>(w.numWindows) / batch);
+    StagedProgress stages(progress, {needTaps ? chunks * L : 0.0,
+                                     needRemoval ? chunks * (L + 1.5 * L * (L + 1)) : 0.0,
+                                     needTaylor ? chunks * 3.0 * L : 0.0});
+    AnalysisOutput out;
+
+    if (needTaps) {
+        TapSweep sweep;
+        runTapSweep(model, w, o, sim, needBi, needAngular, batch, sweep, stages.stage(0));
+        auto emit = [&](SimilarityAccumulator* acc, const std::string& rep,
+                        const std::vector<std::string>& labels) {
+            if (!acc) return;
+            for (auto& [measure, matrix] : acc->finish()) {
+                SimilarityMatrix m;
+                m.measure = measure;
+                m.representation = rep;
+                m.labels = labels;
+                m.values = toVector(matrix);
+                m.tokens = (measure == "cka_linear" || measure == "cka_rbf") ? acc->exactTokens()
+                                                                           : acc->tokensSeen();
+                const std::string keyMeasure = measure == "angular_distance" ? "cosine" : measure;
+                m.parameters = similarityParameters(keyMeasure, rep, o, dtype);
+                out.similarities.push_back(std::move(m));
+            }
+        };
+        emit(sweep.residual.get(), "residual", residualLabels(L));
+        emit(sweep.sublayer.get(), "sublayer", unitLabels(sublayerUnits(L)));
+        if (needBi) {
+            ImportanceScores s;
+            s.metric = "bi";
+            std::vector<Unit> units = sublayerUnits(L);
+            for (const Unit& u : blockUnits(L)) units.push_back(u);
+            s.units = unitLabels(units);
+            s.shape = {3 * L};
+            s.values = toVector(1.0 - sweep.biCos / static_cast<double>(sweep.tokens));
+            s.parameters = analysisParameters("bi", o, dtype);
+            out.importances.push_back(std::move(s));
+        }
+        if (needAngular) {
+            const int64_t maxSpan = o.angularMaxSpan > 0 ? std::min(o.angularMaxSpan, L) : L;
+            ImportanceScores s;
+            s.metric = "angular";
+            s.units = unitLabels(blockUnits(L));
+            s.shape = {maxSpan, L};
+            s.values.assign(static_cast<std::size_t>(maxSpan * L), std::numeric_limits<double>::quiet_NaN());
+            for (int64_t n = 1; n <= maxSpan; ++n) {
+                for (int64_t l = 0; l + n <= L; ++l) {
+                    const at::Tensor cos = at::cosine_similarity(
+                        sweep.lastTokens[static_cast<std::size_t>(l)],
+                        sweep.lastTokens[static_cast<std::size_t>(l + n)], -1).clamp(-1, 1);
+                    s.values[static_cast<std::size_t>((n - 1) * L + l)] =
+                        (at::acos(cos) / M_PI).mean().item<double>();
+                }
+            }
+            s.parameters = analysisParameters("angular", o, dtype);
+            out.importances.push_back(std::move(s));
+        }
+    }
+
+    if (needRemoval) {
+        std::vector<Unit> units = sublayerUnits(L);
+        for (const Unit& u : blockUnits(L)) units.push_back(u);
+        const UnitRemovalScores r = scoreUnitRemovals(model, w, units, {}, batch, stages.stage(1));
+        for (const std::string metric : {"ppl_drop", "js_drop"}) {
+            if (!wants(o, metric)) continue;
+            ImportanceScores s;
+            s.metric = metric;
+            s.units = unitLabels(units);
+            s.shape = {static_cast<int64_t>(units.size())};
+            s.values = metric == std::string("ppl_drop") ? r.perplexity : r.js;
+            s.extras["base_ppl"] = r.basePerplexity;
+            s.parameters = analysisParameters(metric, o, dtype);
+            out.importances.push_back(std::move(s));
+        }
+    }
+
+    auto emitWeights = [&](const std::string& metric, const WeightScores& ws) {
+        ImportanceScores s;
+        s.metric = metric;
+        s.units = unitLabels(ws.units);
+        s.shape = {static_cast<int64_t>(ws.units.size())};
+        s.values = ws.values;
+        s.parameters = analysisParameters(metric, o, dtype);
+        out.importances.push_back(std::move(s));
+    };
+    if (needTaylor) {
+        emitWeights("taylor", taylorScores(model, w, o.normPower, batch, stages.stage(2)));
+    }
+    if (wants(o, "magnitude")) emitWeights("magnitude", magnitudeScores(model, o.normPower));
+    return out;
+}
+
+}  // namespace lamina

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace lamina {
+
+// Distances between next-token distributions given as log-probabilities (rows, V), float32.
+// Each returns the per-row value (rows), float64. ref: FinerCut (arXiv 2405.18218), §3.
+
+/// Jensen–Shannon divergence ½ KL(P‖M) + ½ KL(Q‖M), M = ½(P+Q), in nats.
+at::Tensor jsDivergence(const at::Tensor& logP, const at::Tensor& logQ);
+
+/// KL(P‖Q) in nats.
+at::Tensor klDivergence(const at::Tensor& logP, const at::Tensor& logQ);
+
+}  // namespace lamina

@@ -1,0 +1,160 @@
+// Importance metrics on small random models (no fixtures): prefix reuse equals the naive
+// computation, Taylor scores match finite-difference gradients, magnitude matches the
+// checkpoint's weights.
+
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+#include "analysis/distribution_distance.h"
+#include "analysis/unit_removal.h"
+#include "analysis/weight_scores.h"
+#include "eval/perplexity.h"
+#include "model/forward.h"
+#include "model/model.h"
+#include "tiny_model.h"
+
+using namespace lamina;
+
+namespace {
+
+TokenWindows randomWindows(int64_t n, int64_t T, int64_t vocab) {
+    TokenWindows w;
+    w.numWindows = n;
+    w.seqLen = T;
+    const at::Tensor ids = at::randint(0, vocab, {n * T}, at::kInt);
+    w.ids.assign(ids.data_ptr<int32_t>(), ids.data_ptr<int32_t>() + n * T);
+    return w;
+}
+
+// Mean next-token NLL over all windows (the loss Taylor differentiates), float64.
+double meanLoss(const Model& m, const TokenWindows& w) {
+    return evaluatePerplexity(m, w, {}, 16).meanNll;
+}
+
+}  // namespace
+
+class TestImportance : public QObject {
+    Q_OBJECT
+    QTemporaryDir mTmp;
+    std::shared_ptr<const Model> mModel;
+    TokenWindows mWindows;
+
+private Q_SLOTS:
+    void initTestCase() {
+        at::manual_seed(3);
+        test::writeTinyModel(mTmp.path().toStdString());
+        mModel = loadModel(mTmp.path().toStdString());
+        mWindows = randomWindows(5, 9, 32);
+    }
+
+    // Every unit's removal scored with prefix reuse equals removing it and running from
+    // block 0 through the independent perplexity code path.
+    void removalMatchesNaive() {
+        std::vector<Unit> units = sublayerUnits(3);
+        for (const Unit& u : blockUnits(3)) units.push_back(u);
+        const UnitRemovalScores r = scoreUnitRemovals(*mModel, mWindows, units, {}, 2);
+        const double base = evaluatePerplexity(*mModel, mWindows).perplexity;
+        QVERIFY(std::fabs(r.basePerplexity - base) / base < 1e-6);
+        const at::Tensor ids = at::tensor(mWindows.ids, at::kInt).to(at::kLong).view({5, 9});
+        const at::Tensor baseLogp = at::log_softmax(forwardLogits(*mModel, ids), -1).view({45, -1});
+        for (std::size_t k = 0; k < units.size(); ++k) {
+            Ablation a;
+            a.remove(units[k]);
+            const double naive = evaluatePerplexity(*mModel, mWindows, a).perplexity;
+            QVERIFY2(std::fabs(r.perplexity[k] - naive) / naive < 1e-6,
+                     qPrintable(QString::fromStdString(units[k].label())));
+            const at::Tensor logp = at::log_softmax(forwardLogits(*mModel, ids, a), -1).view({45, -1});
+            const double js = jsDivergence(baseLogp, logp).mean().item<double>();
+            QVERIFY(std::fabs(r.js[k] - js) < 1e-7 + 1e-5 * js);
+            QVERIFY(r.js[k] > 0);
+        }
+    }
+
+    // On top of an already removed unit (FinerCut's later steps).
+    void removalOnTopOfBase() {
+        Ablation base;
+        base.removeAttn(1);
+        const UnitRemovalScores r =
+            scoreUnitRemovals(*mModel, mWindows, {{Unit::Kind::Mlp, 1}, {Unit::Kind::Attn, 2}}, base);
+        Ablation a = base;
+        a.removeMlp(1);
+        QVERIFY(std::fabs(r.perplexity[0] - evaluatePerplexity(*mModel, mWindows, a).perplexity) < 1e-4);
+        Ablation b = base;
+        b.removeAttn(2);
+        QVERIFY(std::fabs(r.perplexity[1] - evaluatePerplexity(*mModel, mWindows, b).perplexity) < 1e-4);
+        QVERIFY(std::fabs(r.basePerplexity - evaluatePerplexity(*mModel, mWindows, base).perplexity) < 1e-4);
+    }
+
+    // Σ|W ⊙ ∂L/∂W| of attn.0 and mlp.2 with the gradient taken by central differences.
+    void taylorMatchesFiniteDifferences() {
+        const WeightScores s = taylorScores(*mModel, mWindows, 1, 2);
+        QCOMPARE(s.units.size(), std::size_t{9});
+        Model probe = *mModel;
+        for (BlockWeights& b : probe.blocks) {  // private copies we may perturb
+            for (at::Tensor* t : {&b.attn.norm, &b.attn.wq, &b.attn.wk, &b.attn.wv, &b.attn.wo,
+                                  &b.mlp.norm, &b.mlp.gate, &b.mlp.up, &b.mlp.down}) {
+                *t = t->to(at::kDouble).clone();
+            }
+        }
+        probe.embed = probe.embed.to(at::kDouble);
+        probe.lmHead = probe.embed;
+        probe.finalNorm = probe.finalNorm.to(at::kDouble);
+        probe.computeType = at::kDouble;
+        auto fdScore = [&](std::vector<at::Tensor*> weights) {
+            const double eps = 1e-5;
+            double total = 0;
+            for (at::Tensor* w : weights) {
+                at::Tensor flat = w->view({-1});
+                for (int64_t i = 0; i < flat.numel(); ++i) {
+                    const double v = flat[i].item<double>();
+                    flat[i] = v + eps;
+                    const double up = meanLoss(probe, mWindows);
+                    flat[i] = v - eps;
+                    const double down = meanLoss(probe, mWindows);
+                    flat[i] = v;
+                    total += std::fabs(v * (up - down) / (2 * eps));
+                }
+            }
+            return total;
+        };
+        BlockWeights& b0 = probe.blocks[0];
+        const double attn0 = fdScore({&b0.attn.norm, &b0.attn.wq, &b0.attn.wk, &b0.attn.wv, &b0.attn.wo});
+        BlockWeights& b2 = probe.blocks[2];
+        const double mlp2 = fdScore({&b2.mlp.norm, &b2.mlp.gate, &b2.mlp.up, &b2.mlp.down});
+        const WeightScores exact = taylorScores(probe, mWindows, 1, 2);  // float64 autograd
+        qInfo("attn.0: float32 %.8f, float64 %.8f, finite differences %.8f", s.values[0],
+              exact.values[0], attn0);
+        QVERIFY(std::fabs(exact.values[0] - attn0) / attn0 < 2e-4);
+        QVERIFY2(std::fabs(s.values[0] - attn0) / attn0 < 1e-3,
+                 qPrintable(QString("taylor %1 vs fd %2").arg(s.values[0]).arg(attn0)));
+        QVERIFY2(std::fabs(s.values[5] - mlp2) / mlp2 < 1e-3,
+                 qPrintable(QString("taylor %1 vs fd %2").arg(s.values[5]).arg(mlp2)));
+        QVERIFY(std::fabs(s.values[6] - (s.values[0] + s.values[1])) < 1e-9);  // block.0
+        // The model's own weights are untouched and need no gradient.
+        QVERIFY(!mModel->blocks[0].attn.wq.requires_grad());
+    }
+
+    // Σ|W| per unit, recomputed from the checkpoint's tensors as written.
+    void magnitudeMatchesWeights() {
+        const WeightScores s = magnitudeScores(*mModel);
+        const auto weights = test::tinyWeights({});
+        auto sumAbs = [&](const std::string& prefix, std::initializer_list<const char*> names) {
+            double total = 0;
+            for (const char* n : names) {
+                for (const auto& [name, t] : weights) {
+                    if (name == prefix + n) total += t.abs().sum().item<double>();
+                }
+            }
+            return total;
+        };
+        const double mlp1 = sumAbs("model.layers.1.", {"post_attention_layernorm.weight",
+                                                        "mlp.gate_proj.weight", "mlp.up_proj.weight",
+                                                        "mlp.down_proj.weight"});
+        QVERIFY(std::fabs(s.values[3] - mlp1) / mlp1 < 1e-6);
+        QCOMPARE(s.units[3].label(), std::string("mlp.1"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestImportance)
+#include "test_importance.moc"
