@@ -19,5 +19,7 @@ int runInfo(const std::vector<std::string>& args);
 int runTokenize(const std::vector<std::string>& args);
 int runPpl(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
+int runAnalyze(const std::vector<std::string>& args);
+int runShow(const std::vector<std::string>& args);
 
 }  // namespace lamina::cli

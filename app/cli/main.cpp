@@ -20,6 +20,10 @@ const std::vector<Command>& commands() {
         {"tokenize", "MODEL|TOKENIZER --text STR    token ids (with BOS unless --no-special)",
          &runTokenize},
         {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity", &runPpl},
+        {"analyze",
+         "MODEL [--calib FILE] --seq T --windows N --metrics LIST --out RESULTS.h5   CKA, importance",
+         &runAnalyze},
+        {"show", "RESULTS.h5                     what a results file holds", &runShow},
         {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
          &runBench},
     };
