@@ -1,158 +1,20 @@
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <sstream>
-
-#include "analysis/cached_analysis.h"
-#include "args.h"
+// Engine side of `lamina-cli analyze`: computes what the results file lacks.
+#include "analyze_common.h"
 #include "commands.h"
 #include "common/error.h"
 #include "common/runtime.h"
 #include "console.h"
-#include "result_json.h"
-#include "store/results_store.h"
 
 namespace lamina::cli {
 
-namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-    std::vector<std::string> items;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        if (!item.empty()) items.push_back(item);
-    }
-    return items;
-}
-
-double parseDouble(const Args& args, const std::string& name, double fallback) {
-    const auto v = args.value(name);
-    if (!v) return fallback;
-    try {
-        std::size_t used = 0;
-        const double d = std::stod(*v, &used);
-        if (used == v->size() && std::isfinite(d) && d > 0) return d;
-    } catch (const std::exception&) {
-    }
-    throw Error("option --" + name + ": expected a positive number, got '" + *v + "'");
-}
-
-void printText(const AnalysisReport& r) {
-    std::printf("calibration  %s: %lld windows × %lld tokens (fingerprint %s)\n",
-                r.calibration.description.c_str(),
-                static_cast<long long>(r.calibration.windows.numWindows),
-                static_cast<long long>(r.calibration.windows.seqLen),
-                r.calibration.fingerprint.c_str());
-    for (std::size_t i = 0; i < r.output.similarities.size(); ++i) {
-        const SimilarityMatrix& m = r.output.similarities[i];
-        // Mean similarity of neighbouring layers: the band along the diagonal.
-        double band = 0;
-        for (int64_t k = 0; k + 1 < m.size(); ++k) band += m.at(k, k + 1);
-        std::printf("%-17s %-8s %lld×%lld over %lld tokens, mean neighbour %.3f%s\n",
-                    m.measure.c_str(), m.representation.c_str(), static_cast<long long>(m.size()),
-                    static_cast<long long>(m.size()), static_cast<long long>(m.tokens),
-                    m.size() > 1 ? band / static_cast<double>(m.size() - 1) : 0.0,
-                    r.similarityFromCache[i] ? "  (cached)" : "");
-    }
-    for (std::size_t i = 0; i < r.output.importances.size(); ++i) {
-        const ImportanceScores& s = r.output.importances[i];
-        std::printf("%-17s %s", s.metric.c_str(), r.importanceFromCache[i] ? "(cached) " : "");
-        if (s.shape.size() == 1) {
-            std::vector<std::size_t> order(s.values.size());
-            for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-            std::sort(order.begin(), order.end(),
-                      [&](std::size_t a, std::size_t b) { return s.values[a] < s.values[b]; });
-            std::printf("least important:");
-            for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k) {
-                std::printf(" %s=%.4g", s.units[order[k]].c_str(), s.values[order[k]]);
-            }
-            std::printf("; most: %s=%.4g", s.units[order.back()].c_str(), s.values[order.back()]);
-        } else {
-            std::printf("angular distance per span n (rows) and first block (columns)");
-        }
-        for (const auto& [k, v] : s.extras) std::printf("; %s=%.4f", k.c_str(), v);
-        std::printf("\n");
-    }
-    std::printf("time         %.2f s (%s)\n", r.seconds,
-                r.computed ? "computed" : "answered from the results file");
-}
-
-}  // namespace
-
 int runAnalyze(const std::vector<std::string>& argv) {
-    const Args args(argv,
-                    {"calib", "seq", "windows", "metrics", "out", "bos", "seed", "representation",
-                     "batch", "threads", "dtype", "tokenizer", "max-tokens", "minibatch",
-                     "sigma-fraction", "angular-span", "norm-power"},
-                    {"json"});
-    AnalysisRequest req;
-    req.model = args.positional("MODEL");
-    req.calibrationText = args.valueOr("calib", "");
-    req.tokenizer = args.valueOr("tokenizer", "");
-    req.seqLen = args.requiredInteger("seq", 2, 1 << 16);
-    req.windows = args.requiredInteger("windows", 1, 1 << 20);
-    req.bos = parseBosPolicy(args.valueOr("bos", "first"));
-    req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, int64_t{1} << 62));
-    const std::string dtype = args.valueOr("dtype", "float32");
-    if (dtype != "float32" && dtype != "bfloat16") {
-        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
-    }
-    req.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
-    AnalysisOptions& o = req.options;
-    o.metrics = splitList(args.required("metrics"));
-    if (o.metrics.empty()) throw Error("option --metrics: empty list");
-    for (const auto& m : o.metrics) {
-        const auto& known = analysisMetricNames();
-        if (std::find(known.begin(), known.end(), m) == known.end()) {
-            std::string list;
-            for (const auto& k : known) list += (list.empty() ? "" : ",") + k;
-            throw Error("option --metrics: unknown metric '" + m + "' (known: " + list + ")");
-        }
-    }
-    const std::string rep = args.valueOr("representation", "residual");
-    if (rep != "residual" && rep != "sublayer" && rep != "both") {
-        throw Error("option --representation: expected residual, sublayer or both");
-    }
-    o.residual = rep != "sublayer";
-    o.sublayer = rep != "residual";
-    o.batchWindows = args.integer("batch", 0, 0, 4096);
-    o.maxExactTokens = args.integer("max-tokens", o.maxExactTokens, 16, 1 << 16);
-    o.minibatchTokens = args.integer("minibatch", o.minibatchTokens, 4, 1 << 14);
-    o.rbfSigmaFraction = parseDouble(args, "sigma-fraction", o.rbfSigmaFraction);
-    o.angularMaxSpan = args.integer("angular-span", 0, 0, 1 << 12);
-    o.normPower = static_cast<int>(args.integer("norm-power", 1, 1, 2));
+    const Args args(argv, analyzeValueOptions(), {"json"});
+    const AnalysisRequest req = parseAnalyzeRequest(args);
     configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
-
     const auto store = ResultsStore::open(args.required("out"));
     if (store->readOnly()) throw Error(store->readOnlyReason());
     const AnalysisReport report = analyzeWithCache(req, *store, consoleProgress("analyze"));
-
-    if (args.flag("json")) {
-        nlohmann::json results = nlohmann::json::array();
-        for (std::size_t i = 0; i < report.output.similarities.size(); ++i) {
-            auto j = similarityJson(report.output.similarities[i]);
-            j["cached"] = static_cast<bool>(report.similarityFromCache[i]);
-            results.push_back(std::move(j));
-        }
-        for (std::size_t i = 0; i < report.output.importances.size(); ++i) {
-            auto j = importanceJson(report.output.importances[i]);
-            j["cached"] = static_cast<bool>(report.importanceFromCache[i]);
-            results.push_back(std::move(j));
-        }
-        const CalibrationSet& c = report.calibration;
-        printJson({{"model", req.model.string()},
-                   {"model_fingerprint", report.modelFingerprint},
-                   {"calibration", {{"kind", c.kind}, {"description", c.description},
-                                    {"fingerprint", c.fingerprint},
-                                    {"windows", c.windows.numWindows}, {"seq", c.windows.seqLen}}},
-                   {"results_file", store->path().string()},
-                   {"computed", report.computed},
-                   {"seconds", report.seconds},
-                   {"results", results}});
-        return 0;
-    }
-    printText(report);
+    printAnalysisReport(report, req, *store, args.flag("json"));
     return 0;
 }
 

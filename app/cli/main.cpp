@@ -1,36 +1,34 @@
 // lamina-cli: the headless front end (contract: ../shared/docs/architecture.md).
 // Exit codes: 0 success, 2 bad input (one-line error on stderr), 130 interrupted, 1 internal.
+// Reading commands run here without libtorch; computing ones run in liblamina-engine.so.
 
 #include <cstdio>
 #include <cstring>
-#include <exception>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "commands.h"
-#include "common/error.h"
 #include "console.h"
 
 namespace lamina::cli {
+namespace {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> list = {
         {"info", "MODEL                          family, layers, heads, params, dtype", &runInfo},
         {"tokenize", "MODEL|TOKENIZER --text STR    token ids (with BOS unless --no-special)",
          &runTokenize},
-        {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity", &runPpl},
+        {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity",
+         nullptr},
         {"analyze",
          "MODEL [--calib FILE] --seq T --windows N --metrics LIST --out RESULTS.h5   CKA, importance",
-         &runAnalyze},
+         &runAnalyzeFront},
         {"show", "RESULTS.h5                     what a results file holds", &runShow},
         {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
-         &runBench},
+         nullptr},
     };
     return list;
 }
-
-namespace {
 
 void printUsage(std::FILE* out) {
     std::fprintf(out,
@@ -41,7 +39,8 @@ void printUsage(std::FILE* out) {
     std::fprintf(out,
                  "\ncommon options: --json (one JSON object on stdout), --threads N,\n"
                  "  --dtype float32|bfloat16 (compute type), --tokenizer PATH\n"
-                 "exit codes: 0 ok, 2 bad input, 130 interrupted, 1 internal error\n");
+                 "exit codes: 0 ok, 2 bad input, 130 interrupted, 1 internal error\n"
+                 "reference: docs/cli.md\n");
 }
 
 }  // namespace
@@ -68,21 +67,7 @@ int main(int argc, char** argv) {
             }
         }
         installInterruptHandler();
-        try {
-            return c.run(args);
-        } catch (const lamina::Cancelled&) {
-            std::fprintf(stderr, "lamina-cli %s: interrupted\n", c.name);
-            return 130;
-        } catch (const lamina::Error& e) {
-            std::fprintf(stderr, "lamina-cli %s: error: %s\n", c.name, e.what());
-            return 2;
-        } catch (const std::exception& e) {
-            // libtorch errors carry multi-line backtraces: keep the first line.
-            std::string what = e.what();
-            what = what.substr(0, what.find('\n'));
-            std::fprintf(stderr, "lamina-cli %s: internal error: %s\n", c.name, what.c_str());
-            return 1;
-        }
+        return c.run ? runCommand(c.name, c.run, args) : runInEngine(c.name, args);
     }
     std::fprintf(stderr, "lamina-cli: unknown command '%s' (see --help)\n", name.c_str());
     return 2;

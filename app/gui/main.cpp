@@ -1,6 +1,10 @@
 // lamina: the desktop app. `lamina [MODEL]` opens MODEL, or the bundled demo model.
 // `--screenshot FILE.png` saves the window once shown and exits (docs, CI, bug reports).
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
@@ -10,6 +14,13 @@
 #include "main_window.h"
 
 int main(int argc, char** argv) {
+    // libgomp (loaded with libtorch) reads OMP_WAIT_POLICY before main runs, so choose the
+    // passive policy by restarting once: with the default (active) one, any other busy
+    // process made small GEMMs ~60x slower (docs/benchmarks.md). The user's choice wins.
+    if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        ::execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName("Lamina");
     QApplication::setOrganizationName("Lamina");

@@ -3,16 +3,20 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "analysis/analyzer.h"
+#include "analysis/analysis_options.h"
+#include "analysis/analysis_types.h"
+#include "common/progress.h"
 #include "data/calibration.h"
-#include "model/model.h"
+#include "model/compute_dtype.h"
+#include "store/results_store.h"
 
 namespace lamina {
 
-class ResultsStore;
+struct Model;
 
 /// An analysis as the user asks for it: model, data, metrics.
 struct AnalysisRequest {
@@ -32,11 +36,37 @@ struct AnalysisReport {
     AnalysisOutput output;
     std::vector<bool> similarityFromCache;  ///< parallel to output.similarities
     std::vector<bool> importanceFromCache;  ///< parallel to output.importances
-    CalibrationSet calibration;             ///< ids empty when everything came from the store
+    CalibrationSet calibration;             ///< self-generated ids stay empty when not needed
     std::string modelFingerprint;
     bool computed = false;                  ///< false: answered entirely from the store
     double seconds = 0;
 };
+
+/// One stored result a request needs, which metric produces it, and what the store holds.
+struct ExpectedResult {
+    std::string metric;
+    ResultMeta query;
+    bool similarity = false;
+    std::optional<StoredResult> stored;
+};
+
+/// What the store already answers for a request. Needs no libtorch: reads the model's
+/// headers (fingerprint), the tokenizer and text (text calibration) and the store.
+struct CachePlan {
+    AnalysisRequest request;
+    std::string modelFingerprint;
+    CalibrationSet calibration;
+    std::vector<ExpectedResult> expected;
+    std::vector<std::string> missing;  ///< metrics to compute, in request order
+
+    /// The report when nothing is missing (throws `Error` otherwise).
+    AnalysisReport answer() const;
+};
+
+CachePlan planFromStore(const AnalysisRequest& request, const ResultsStore& store);
+
+/// Appends the stored result of `expected` to `report`, marked as from the cache.
+void appendStoredResult(AnalysisReport& report, const ExpectedResult& expected);
 
 /// Answers `request` from `store` where every expected result is stored under its key (model
 /// and dataset fingerprints + parameters) — without loading the model — and computes only the

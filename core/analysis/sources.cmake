@@ -1,8 +1,12 @@
-list(APPEND LAMINA_CORE_SOURCES
+list(APPEND LAMINA_BASE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/analysis_options.cpp
     ${CMAKE_CURRENT_LIST_DIR}/analysis_records.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/analyzer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cached_analysis.cpp
+)
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/analyzer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cka.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/compute_missing.cpp
     ${CMAKE_CURRENT_LIST_DIR}/distribution_distance.cpp
     ${CMAKE_CURRENT_LIST_DIR}/similarity_accumulator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit_removal.cpp

@@ -5,8 +5,6 @@
 #include "common/error.h"
 #include "common/fnv_hash.h"
 #include "common/mapped_file.h"
-#include "model/generation.h"
-#include "model/model.h"
 
 namespace lamina {
 
@@ -77,19 +75,6 @@ void setCalibrationIds(CalibrationSet& set, std::vector<TokenId> ids) {
                     " ids, expected " + std::to_string(expected));
     }
     set.windows.ids = std::move(ids);
-}
-
-void generateCalibration(CalibrationSet& set, const Model& model, TokenId bos,
-                         const ProgressFn& progress) {
-    SamplingOptions options;
-    options.temperature = kTemperature;
-    options.topP = kTopP;
-    options.seed = nlohmann::json::parse(set.parameters).at("seed").get<uint64_t>();
-    const auto eos = model.config.eosTokenId;
-    setCalibrationIds(set, sampleSequences(model, set.windows.numWindows, set.windows.seqLen, bos,
-                                           eos ? std::optional<TokenId>(static_cast<TokenId>(*eos))
-                                               : std::nullopt,
-                                           options, progress));
 }
 
 }  // namespace lamina

@@ -1,4 +1,7 @@
-list(APPEND LAMINA_CORE_SOURCES
+list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/calibration.cpp
     ${CMAKE_CURRENT_LIST_DIR}/token_windows.cpp
+)
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/generate_calibration.cpp
 )

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/progress.h"
+#include "model/compute_dtype.h"
 #include "model/config.h"
 
 namespace lamina {
@@ -37,8 +38,6 @@ struct BlockWeights {
     MlpWeights mlp;
 };
 
-/// Floating-point type the forward pass computes in.
-enum class ComputeDtype { Float32, BFloat16 };
 
 struct LoadOptions {
     ComputeDtype compute = ComputeDtype::Float32;

@@ -4,7 +4,7 @@
 
 #include "common/error.h"
 #include "model/checkpoint.h"
-#include "model/llama2c.h"
+#include "model/llama2c_header.h"
 
 namespace lamina {
 

@@ -1,4 +1,4 @@
-list(APPEND LAMINA_CORE_SOURCES
+list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/file_lock.cpp
     ${CMAKE_CURRENT_LIST_DIR}/file_ops.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hdf5_arrays.cpp

@@ -1,4 +1,4 @@
-list(APPEND LAMINA_CORE_SOURCES
+list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/added_tokens.cpp
     ${CMAKE_CURRENT_LIST_DIR}/bpe_model.cpp
     ${CMAKE_CURRENT_LIST_DIR}/byte_level.cpp

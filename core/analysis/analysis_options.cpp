@@ -1,0 +1,33 @@
+#include "analysis/analysis_options.h"
+
+#include <nlohmann/json.hpp>
+
+namespace lamina {
+
+const std::vector<std::string>& analysisMetricNames() {
+    static const std::vector<std::string> names = {"cka_linear", "cka_unbiased", "cka_rbf",
+                                                   "cosine",     "bi",           "angular",
+                                                   "ppl_drop",   "js_drop",      "taylor",
+                                                   "magnitude"};
+    return names;
+}
+
+std::string similarityParameters(const std::string& measure, const std::string& representation,
+                                 const AnalysisOptions& o, const std::string& dtype) {
+    nlohmann::json j = {{"representation", representation}, {"dtype", dtype}};
+    if (measure == "cka_linear" || measure == "cka_rbf") j["max_tokens"] = o.maxExactTokens;
+    if (measure == "cka_rbf") j["sigma_fraction"] = o.rbfSigmaFraction;
+    if (measure == "cka_unbiased") j["minibatch_tokens"] = o.minibatchTokens;
+    return j.dump();
+}
+
+std::string analysisParameters(const std::string& metric, const AnalysisOptions& o,
+                               const std::string& dtype) {
+    nlohmann::json j = {{"dtype", dtype}};
+    if (metric == "angular") j["max_span"] = o.angularMaxSpan;
+    if (metric == "taylor" || metric == "magnitude") j["norm_power"] = o.normPower;
+    if (metric == "magnitude") j.erase("dtype");  // stored weights only
+    return j.dump();
+}
+
+}  // namespace lamina
