@@ -84,7 +84,7 @@ const std::set<std::string>& analyzeValueOptions() {
         "calib",     "seq",       "windows",        "metrics",      "out",
         "bos",       "seed",      "representation", "batch",        "threads",
         "dtype",     "tokenizer", "max-tokens",     "minibatch",    "sigma-fraction",
-        "angular-span", "norm-power"};
+        "angular-span", "norm-power", "max-rbf-tokens"};
     return options;
 }
 
@@ -121,6 +121,7 @@ AnalysisRequest parseAnalyzeRequest(const Args& args) {
     o.sublayer = rep != "residual";
     o.batchWindows = args.integer("batch", 0, 0, 4096);
     o.maxExactTokens = args.integer("max-tokens", o.maxExactTokens, 16, 1 << 16);
+    o.maxRbfTokens = args.integer("max-rbf-tokens", o.maxRbfTokens, 16, 1 << 16);
     o.minibatchTokens = args.integer("minibatch", o.minibatchTokens, 4, 1 << 14);
     o.rbfSigmaFraction = parseDouble(args, "sigma-fraction", o.rbfSigmaFraction);
     o.angularMaxSpan = args.integer("angular-span", 0, 0, 1 << 12);

@@ -1,5 +1,7 @@
 #include "analysis/analysis_options.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace lamina {
@@ -15,7 +17,8 @@ const std::vector<std::string>& analysisMetricNames() {
 std::string similarityParameters(const std::string& measure, const std::string& representation,
                                  const AnalysisOptions& o, const std::string& dtype) {
     nlohmann::json j = {{"representation", representation}, {"dtype", dtype}};
-    if (measure == "cka_linear" || measure == "cka_rbf") j["max_tokens"] = o.maxExactTokens;
+    if (measure == "cka_linear") j["max_tokens"] = o.maxExactTokens;
+    if (measure == "cka_rbf") j["max_tokens"] = std::min(o.maxExactTokens, o.maxRbfTokens);
     if (measure == "cka_rbf") j["sigma_fraction"] = o.rbfSigmaFraction;
     if (measure == "cka_unbiased") j["minibatch_tokens"] = o.minibatchTokens;
     return j.dump();

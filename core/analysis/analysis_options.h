@@ -17,7 +17,8 @@ struct AnalysisOptions {
     bool sublayer = false;       ///< similarity over the 2L sublayer outputs
     double rbfSigmaFraction = 0.8;
     int64_t minibatchTokens = 256;
-    int64_t maxExactTokens = 2048;
+    int64_t maxExactTokens = 2048;  ///< cka_linear: evenly spaced token cap
+    int64_t maxRbfTokens = 1024;    ///< cka_rbf: token cap (its kernel is n² per site)
     int64_t angularMaxSpan = 0;  ///< Gromov's n = 1 … k; 0 = every span up to L − 1
     int normPower = 1;           ///< taylor / magnitude: p of Σ|·|^p
     int64_t batchWindows = 0;    ///< windows per forward; 0 = automatic (bounded memory)

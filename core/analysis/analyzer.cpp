@@ -161,6 +161,7 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
     sim.rbfSigmaFraction = o.rbfSigmaFraction;
     sim.minibatchTokens = o.minibatchTokens;
     sim.maxExactTokens = o.maxExactTokens;
+    sim.maxRbfTokens = o.maxRbfTokens;
     const bool needSim = sim.linear || sim.unbiased || sim.rbf || sim.cosine;
     const bool needBi = wants(o, "bi"), needAngular = wants(o, "angular");
     const bool needTaps = needSim || needBi || needAngular;
@@ -186,8 +187,9 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
                 m.representation = rep;
                 m.labels = labels;
                 m.values = toVector(matrix);
-                m.tokens = (measure == "cka_linear" || measure == "cka_rbf") ? acc->exactTokens()
-                                                                           : acc->tokensSeen();
+                m.tokens = measure == "cka_linear" ? acc->exactTokens()
+                           : measure == "cka_rbf"  ? acc->rbfTokens()
+                                                   : acc->tokensSeen();
                 const std::string keyMeasure = measure == "angular_distance" ? "cosine" : measure;
                 m.parameters = similarityParameters(keyMeasure, rep, o, dtype);
                 out.similarities.push_back(std::move(m));
@@ -254,7 +256,9 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
         out.importances.push_back(std::move(s));
     };
     if (needTaylor) {
-        emitWeights("taylor", taylorScores(model, w, o.normPower, batch, stages.stage(2)));
+        // Backward keeps every activation of the chunk: ~256 tokens per pass bounds that.
+        const int64_t taylorBatch = std::clamp<int64_t>(256 / w.seqLen, 1, batch);
+        emitWeights("taylor", taylorScores(model, w, o.normPower, taylorBatch, stages.stage(2)));
     }
     if (wants(o, "magnitude")) emitWeights("magnitude", magnitudeScores(model, o.normPower));
     return out;

@@ -11,15 +11,17 @@ namespace {
 
 const auto kF64 = at::TensorOptions().dtype(at::kDouble);
 
-// CKA of every pair from centred, Frobenius-normalised Gram matrices: the pairwise dot
-// products, by float32 GEMMs over slices of the n² entries summed in float64.
-at::Tensor ckaFromNormalisedGrams(const std::vector<at::Tensor>& grams) {
-    std::vector<at::Tensor> rows;
-    for (const at::Tensor& K : grams) {
-        const double norm = K.norm().item<double>();
-        rows.push_back((norm > 0 ? K / norm : K).reshape({1, -1}).to(at::kFloat));
-    }
-    const at::Tensor G = at::cat(rows, 0);  // (R, n²)
+// One row of the stacked Gram matrices: K centred (H K H) and divided by its Frobenius norm,
+// flattened to float32. Dot products of two rows are the biased-HSIC CKA of the pair.
+at::Tensor normalisedGramRow(const at::Tensor& K) {
+    const at::Tensor kc = K - K.mean(1, true) - K.mean(0, true) + K.mean();
+    const double norm = kc.norm().item<double>();
+    return (norm > 0 ? kc / norm : kc).reshape({1, -1}).to(at::kFloat);
+}
+
+// Pairwise dot products of the rows (R, n²): float32 GEMMs over slices, summed in float64.
+at::Tensor ckaFromGramRows(const std::vector<at::Tensor>& rows) {
+    const at::Tensor G = at::cat(rows, 0);
     at::Tensor out = at::zeros({G.size(0), G.size(0)}, kF64);
     for (int64_t c = 0; c < G.size(1); c += 65536) {
         const at::Tensor g = G.narrow(1, c, std::min<int64_t>(65536, G.size(1) - c));
@@ -37,9 +39,9 @@ at::Tensor linearCkaMatrix(const std::vector<at::Tensor>& centred) {
     int64_t maxD = 0;
     for (const at::Tensor& x : centred) maxD = std::max(maxD, x.size(1));
     if (n <= maxD) {
-        std::vector<at::Tensor> grams;
-        for (const at::Tensor& x : centred) grams.push_back(at::mm(x, x.t()));
-        return ckaFromNormalisedGrams(grams);
+        std::vector<at::Tensor> rows;
+        for (const at::Tensor& x : centred) rows.push_back(normalisedGramRow(at::mm(x, x.t())));
+        return ckaFromGramRows(rows);
     }
     at::Tensor hsic = at::zeros({R, R}, kF64);
     for (int64_t i = 0; i < R; ++i) {
@@ -154,12 +156,16 @@ std::map<std::string, at::Tensor> SimilarityAccumulator::finish() {
             // Centre in float64 (residual streams have large means), multiply in float32.
             if (mOptions.linear) centred.push_back((X - X.mean(0, true)).to(at::kFloat));
             if (mOptions.rbf) {
-                const at::Tensor K = rbfGram(X, mOptions.rbfSigmaFraction);
-                rbf.push_back(K - K.mean(1, true) - K.mean(0, true) + K.mean());
+                // The kernel is n² per site: thin the kept tokens further to maxRbfTokens.
+                const int64_t n = X.size(0);
+                const int64_t step = (n + mOptions.maxRbfTokens - 1) / std::max<int64_t>(1, mOptions.maxRbfTokens);
+                const at::Tensor Xr = step > 1 ? X.index_select(0, at::arange(0, n, step, at::kLong)) : X;
+                mRbfTokens = Xr.size(0);
+                rbf.push_back(normalisedGramRow(rbfGram(Xr, mOptions.rbfSigmaFraction)));
             }
         }
         if (mOptions.linear) out["cka_linear"] = linearCkaMatrix(centred);
-        if (mOptions.rbf) out["cka_rbf"] = ckaFromNormalisedGrams(rbf);
+        if (mOptions.rbf) out["cka_rbf"] = ckaFromGramRows(rbf);
     }
     if (mOptions.unbiased) {
         if (mMinibatches == 0) {

@@ -12,11 +12,12 @@ namespace lamina {
 struct SimilarityOptions {
     bool linear = false;    ///< exact linear CKA (biased HSIC) on at most maxExactTokens
     bool unbiased = false;  ///< minibatch CKA with the unbiased HSIC, every token, bounded memory
-    bool rbf = false;       ///< exact RBF CKA on at most maxExactTokens
+    bool rbf = false;       ///< exact RBF CKA on at most maxRbfTokens (n² kernel per site)
     bool cosine = false;    ///< mean per-token cosine and angular distance, every token
     double rbfSigmaFraction = 0.8;
     int64_t minibatchTokens = 256;
     int64_t maxExactTokens = 2048;
+    int64_t maxRbfTokens = 1024;
 };
 
 /// Streams representations of R sites (e.g. h_0 … h_L) chunk by chunk and produces R × R
@@ -36,6 +37,7 @@ public:
     std::map<std::string, at::Tensor> finish();
 
     int64_t exactTokens() const { return mExactKept; }
+    int64_t rbfTokens() const { return mRbfTokens; }
     int64_t tokensSeen() const { return mSeen; }
 
 private:
@@ -46,6 +48,7 @@ private:
     int64_t mStride;
     int64_t mSeen = 0;
     int64_t mExactKept = 0;
+    int64_t mRbfTokens = 0;
     std::vector<std::vector<at::Tensor>> mExact;    // per site: kept token rows (float32)
     std::vector<std::vector<at::Tensor>> mPending;  // per site: tokens awaiting a minibatch
     int64_t mPendingTokens = 0;
