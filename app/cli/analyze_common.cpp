@@ -105,13 +105,10 @@ AnalysisRequest parseAnalyzeRequest(const Args& args) {
     AnalysisOptions& o = req.options;
     o.metrics = splitList(args.required("metrics"));
     if (o.metrics.empty()) throw Error("option --metrics: empty list");
-    for (const auto& m : o.metrics) {
-        const auto& known = analysisMetricNames();
-        if (std::find(known.begin(), known.end(), m) == known.end()) {
-            std::string list;
-            for (const auto& k : known) list += (list.empty() ? "" : ",") + k;
-            throw Error("option --metrics: unknown metric '" + m + "' (known: " + list + ")");
-        }
+    try {
+        checkMetricNames(o.metrics);
+    } catch (const Error& e) {
+        throw Error(std::string("option --metrics: ") + e.what());
     }
     const std::string rep = args.valueOr("representation", "residual");
     if (rep != "residual" && rep != "sublayer" && rep != "both") {

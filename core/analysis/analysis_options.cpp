@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
+
 namespace lamina {
 
 const std::vector<std::string>& analysisMetricNames() {
@@ -12,6 +14,16 @@ const std::vector<std::string>& analysisMetricNames() {
                                                    "ppl_drop",   "js_drop",      "taylor",
                                                    "magnitude"};
     return names;
+}
+
+void checkMetricNames(const std::vector<std::string>& metrics) {
+    const auto& names = analysisMetricNames();
+    for (const auto& m : metrics) {
+        if (std::find(names.begin(), names.end(), m) != names.end()) continue;
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw Error("unknown metric '" + m + "' (known: " + list + ")");
+    }
 }
 
 std::string similarityParameters(const std::string& measure, const std::string& representation,

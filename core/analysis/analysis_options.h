@@ -24,6 +24,9 @@ struct AnalysisOptions {
     int64_t batchWindows = 0;    ///< windows per forward; 0 = automatic (bounded memory)
 };
 
+/// Throws `Error` "unknown metric 'x' (known: …)" for a name not in analysisMetricNames().
+void checkMetricNames(const std::vector<std::string>& metrics);
+
 /// Parameters that shape an importance result under `options`, as canonical JSON (cache keys).
 std::string analysisParameters(const std::string& metric, const AnalysisOptions& options,
                                const std::string& computeDtype);

@@ -140,14 +140,7 @@ double ImportanceScores::value(const std::string& unit) const {
 
 AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration,
                            const AnalysisOptions& o, const ProgressFn& progress) {
-    for (const auto& m : o.metrics) {
-        const auto& names = analysisMetricNames();
-        if (std::find(names.begin(), names.end(), m) == names.end()) {
-            std::string list;
-            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-            throw Error("unknown metric '" + m + "' (known: " + list + ")");
-        }
-    }
+    checkMetricNames(o.metrics);
     const TokenWindows& w = calibration.windows;
     if (w.numWindows == 0) throw Error("analysis: the calibration set is empty");
     const int64_t L = model.numLayers();
