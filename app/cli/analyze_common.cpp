@@ -79,6 +79,17 @@ void printText(const AnalysisReport& r) {
 
 }  // namespace
 
+CalibrationRequest parseCalibrationRequest(const Args& args) {
+    CalibrationRequest data;
+    data.text = args.valueOr("calib", "");
+    data.tokenizer = args.valueOr("tokenizer", "");
+    data.seqLen = args.requiredInteger("seq", 2, 1 << 16);
+    data.windows = args.requiredInteger("windows", 1, 1 << 20);
+    data.bos = parseBosPolicy(args.valueOr("bos", "first"));
+    data.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, int64_t{1} << 62));
+    return data;
+}
+
 const std::set<std::string>& analyzeValueOptions() {
     static const std::set<std::string> options = {
         "calib",     "seq",       "windows",        "metrics",      "out",
@@ -91,12 +102,7 @@ const std::set<std::string>& analyzeValueOptions() {
 AnalysisRequest parseAnalyzeRequest(const Args& args) {
     AnalysisRequest req;
     req.model = args.positional("MODEL");
-    req.calibrationText = args.valueOr("calib", "");
-    req.tokenizer = args.valueOr("tokenizer", "");
-    req.seqLen = args.requiredInteger("seq", 2, 1 << 16);
-    req.windows = args.requiredInteger("windows", 1, 1 << 20);
-    req.bos = parseBosPolicy(args.valueOr("bos", "first"));
-    req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, int64_t{1} << 62));
+    req.data = parseCalibrationRequest(args);
     const std::string dtype = args.valueOr("dtype", "float32");
     if (dtype != "float32" && dtype != "bfloat16") {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");

@@ -9,6 +9,9 @@
 
 namespace lamina::cli {
 
+/// --calib, --tokenizer, --seq, --windows, --bos, --seed (shared by analyze and prune).
+CalibrationRequest parseCalibrationRequest(const Args& args);
+
 /// Options of `lamina-cli analyze` that take a value (besides the flag --json).
 const std::set<std::string>& analyzeValueOptions();
 

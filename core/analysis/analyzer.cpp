@@ -225,14 +225,16 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
     if (needRemoval) {
         std::vector<Unit> units = sublayerUnits(L);
         for (const Unit& u : blockUnits(L)) units.push_back(u);
-        const UnitRemovalScores r = scoreUnitRemovals(model, w, units, {}, batch, stages.stage(1));
+        RemovalOptions removal;
+        removal.batchWindows = batch;
+        const UnitRemovalScores r = scoreUnitRemovals(model, w, units, removal, stages.stage(1));
         for (const std::string metric : {"ppl_drop", "js_drop"}) {
             if (!wants(o, metric)) continue;
             ImportanceScores s;
             s.metric = metric;
             s.units = unitLabels(units);
             s.shape = {static_cast<int64_t>(units.size())};
-            s.values = metric == std::string("ppl_drop") ? r.perplexity : r.js;
+            s.values = metric == std::string("ppl_drop") ? r.perplexity : r.divergence;
             s.extras["base_ppl"] = r.basePerplexity;
             s.parameters = analysisParameters(metric, o, dtype);
             out.importances.push_back(std::move(s));

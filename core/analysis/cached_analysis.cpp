@@ -7,8 +7,6 @@
 #include "analysis/analysis_records.h"
 #include "common/error.h"
 #include "model/fingerprint.h"
-#include "model/model_summary.h"
-#include "tokenizer/tokenizer_for_model.h"
 
 namespace lamina {
 
@@ -51,21 +49,7 @@ CachePlan planFromStore(const AnalysisRequest& request, const ResultsStore& stor
     CachePlan plan;
     plan.request = request;
     plan.modelFingerprint = modelFingerprint(request.model);
-    if (request.calibrationText.empty()) {
-        plan.calibration = selfGeneratedSpec(plan.modelFingerprint, request.windows,
-                                             request.seqLen, request.seed);
-    } else {
-        const int64_t vocab = describeModel(request.model).config.vocabSize;
-        const auto tokenizer = tokenizerForModel(request.model, vocab, request.tokenizer);
-        plan.calibration = textCalibration(request.calibrationText, *tokenizer, request.seqLen,
-                                           request.windows, request.bos);
-        if (plan.calibration.windows.numWindows < request.windows) {
-            throw Error(request.calibrationText.string() + ": only " +
-                        std::to_string(plan.calibration.windows.numWindows) + " windows of " +
-                        std::to_string(request.seqLen) + " tokens, " +
-                        std::to_string(request.windows) + " requested");
-        }
-    }
+    plan.calibration = resolveCalibration(request.data, request.model, plan.modelFingerprint);
     plan.expected = expectedResults(request.options, computeDtypeName(request.compute),
                                     plan.modelFingerprint, plan.calibration.fingerprint);
     for (ExpectedResult& e : plan.expected) {

@@ -11,6 +11,7 @@
 #include "analysis/analysis_types.h"
 #include "common/progress.h"
 #include "data/calibration.h"
+#include "data/calibration_request.h"
 #include "model/compute_dtype.h"
 #include "store/results_store.h"
 
@@ -21,12 +22,7 @@ struct Model;
 /// An analysis as the user asks for it: model, data, metrics.
 struct AnalysisRequest {
     std::filesystem::path model;
-    std::filesystem::path calibrationText;  ///< empty: self-generated calibration (data-free)
-    std::filesystem::path tokenizer;        ///< overrides the model's own tokenizer
-    int64_t seqLen = 128;
-    int64_t windows = 8;
-    BosPolicy bos = BosPolicy::First;
-    uint64_t seed = 0;                      ///< self-generated calibration
+    CalibrationRequest data;
     ComputeDtype compute = ComputeDtype::Float32;
     AnalysisOptions options;
 };
@@ -64,6 +60,11 @@ struct CachePlan {
 };
 
 CachePlan planFromStore(const AnalysisRequest& request, const ResultsStore& store);
+
+/// Fills a self-generated set's ids: from the store when a previous run saved them, otherwise
+/// sampled from `model` and saved. Text sets already have their ids.
+void ensureCalibrationIds(CalibrationSet& set, const Model& model, ResultsStore& store,
+                          const std::string& modelFingerprint, const ProgressFn& progress = {});
 
 /// Appends the stored result of `expected` to `report`, marked as from the cache.
 void appendStoredResult(AnalysisReport& report, const ExpectedResult& expected);

@@ -29,17 +29,8 @@ AnalysisReport analyzeWithCache(const AnalysisRequest& request, ResultsStore& st
     const std::string& modelFp = plan.modelFingerprint;
     CalibrationSet& calibration = plan.calibration;
     // Weights: generation ≈ N·T single-token forwards; analysis dominates otherwise.
-    const bool generate = calibration.windows.ids.empty();
-    StagedProgress stages(progress, {generate ? 0.2 : 0.0, 1.0});
-    if (generate) {
-        if (const auto stored = store.find(calibrationQuery(calibration, modelFp))) {
-            setCalibrationIds(calibration, calibrationIdsFromRecord(*stored));
-        } else {
-            const auto bos = model->config.bosTokenId.value_or(1);
-            generateCalibration(calibration, *model, static_cast<TokenId>(bos), stages.stage(0));
-            store.put(toRecord(calibration, modelFp));
-        }
-    }
+    StagedProgress stages(progress, {calibration.windows.ids.empty() ? 0.2 : 0.0, 1.0});
+    ensureCalibrationIds(calibration, *model, store, modelFp, stages.stage(0));
     AnalysisOptions options = request.options;
     options.metrics = plan.missing;
     const AnalysisOutput computed = runAnalysis(*model, calibration, options, stages.stage(1));
@@ -75,6 +66,18 @@ AnalysisReport analyzeWithCache(const AnalysisRequest& request, ResultsStore& st
     }
     report.seconds = elapsed();
     return report;
+}
+
+void ensureCalibrationIds(CalibrationSet& set, const Model& model, ResultsStore& store,
+                          const std::string& modelFingerprint, const ProgressFn& progress) {
+    if (!set.windows.ids.empty()) return;
+    if (const auto stored = store.find(calibrationQuery(set, modelFingerprint))) {
+        setCalibrationIds(set, calibrationIdsFromRecord(*stored));
+        return;
+    }
+    const auto bos = model.config.bosTokenId.value_or(1);
+    generateCalibration(set, model, static_cast<TokenId>(bos), progress);
+    store.put(toRecord(set, modelFingerprint));
 }
 
 }  // namespace lamina

@@ -2,6 +2,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/analysis_options.cpp
     ${CMAKE_CURRENT_LIST_DIR}/analysis_records.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cached_analysis.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/divergence.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/analyzer.cpp

@@ -51,8 +51,8 @@ WeightScores magnitudeScores(const Model& model, int normPower) {
     std::vector<double> attn, mlp;
     for (BlockWeights& b : copy.blocks) {
         double a = 0, m = 0;
-        for (at::Tensor* w : attnWeights(b)) a += sumPow(*w, normPower);
-        for (at::Tensor* w : mlpWeights(b)) m += sumPow(*w, normPower);
+        for (at::Tensor* w : attnWeights(b)) a += w->defined() ? sumPow(*w, normPower) : 0.0;
+        for (at::Tensor* w : mlpWeights(b)) m += w->defined() ? sumPow(*w, normPower) : 0.0;
         attn.push_back(a);
         mlp.push_back(m);
     }
@@ -87,7 +87,9 @@ WeightScores taylorScores(const Model& model, const TokenWindows& windows, int n
         for (at::Tensor* w : attnWeights(b)) leaves.push_back(w);
         for (at::Tensor* w : mlpWeights(b)) leaves.push_back(w);
     }
-    for (at::Tensor* w : leaves) *w = w->detach().to(grad.computeType).requires_grad_(true);
+    for (at::Tensor* w : leaves) {
+        if (w->defined()) *w = w->detach().to(grad.computeType).requires_grad_(true);
+    }
 
     const int64_t T = windows.seqLen, N = windows.numWindows;
     const at::Tensor all = at::tensor(windows.ids, at::kInt).to(at::kLong).view({N, T});
@@ -106,8 +108,13 @@ WeightScores taylorScores(const Model& model, const TokenWindows& windows, int n
     std::vector<double> attn, mlp;
     for (BlockWeights& b : grad.blocks) {
         double a = 0, m = 0;
-        for (at::Tensor* w : attnWeights(b)) a += sumPow(w->detach() * w->grad(), normPower);
-        for (at::Tensor* w : mlpWeights(b)) m += sumPow(w->detach() * w->grad(), normPower);
+        // Removed sublayers (pruned models) have no weights and score 0.
+        for (at::Tensor* w : attnWeights(b)) {
+            if (w->defined()) a += sumPow(w->detach() * w->grad(), normPower);
+        }
+        for (at::Tensor* w : mlpWeights(b)) {
+            if (w->defined()) m += sumPow(w->detach() * w->grad(), normPower);
+        }
         attn.push_back(a);
         mlp.push_back(m);
     }

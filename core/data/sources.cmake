@@ -1,5 +1,6 @@
 list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/calibration.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/calibration_request.cpp
     ${CMAKE_CURRENT_LIST_DIR}/token_windows.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES

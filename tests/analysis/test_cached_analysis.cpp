@@ -18,8 +18,8 @@ class TestCachedAnalysis : public QObject {
     AnalysisRequest request() const {
         AnalysisRequest r;
         r.model = dir() / "model";
-        r.seqLen = 12;
-        r.windows = 3;
+        r.data.seqLen = 12;
+        r.data.windows = 3;
         r.options.metrics = {"cka_linear", "cosine", "bi", "ppl_drop"};
         r.options.minibatchTokens = 8;
         return r;
@@ -72,10 +72,10 @@ private Q_SLOTS:
         const auto store = ResultsStore::open(dir() / "c.h5");
         analyzeWithCache(request(), *store);
         AnalysisRequest windows = request();
-        windows.windows = 4;
+        windows.data.windows = 4;
         QVERIFY(analyzeWithCache(windows, *store).computed);
         AnalysisRequest seed = request();
-        seed.seed = 1;
+        seed.data.seed = 1;
         QVERIFY(analyzeWithCache(seed, *store).computed);
         AnalysisRequest rep = request();
         rep.options.sublayer = true;

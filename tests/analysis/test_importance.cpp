@@ -53,7 +53,9 @@ private Q_SLOTS:
     void removalMatchesNaive() {
         std::vector<Unit> units = sublayerUnits(3);
         for (const Unit& u : blockUnits(3)) units.push_back(u);
-        const UnitRemovalScores r = scoreUnitRemovals(*mModel, mWindows, units, {}, 2);
+        RemovalOptions o;
+        o.batchWindows = 2;
+        const UnitRemovalScores r = scoreUnitRemovals(*mModel, mWindows, units, o);
         const double base = evaluatePerplexity(*mModel, mWindows).perplexity;
         QVERIFY(std::fabs(r.basePerplexity - base) / base < 1e-6);
         const at::Tensor ids = at::tensor(mWindows.ids, at::kInt).to(at::kLong).view({5, 9});
@@ -66,8 +68,8 @@ private Q_SLOTS:
                      qPrintable(QString::fromStdString(units[k].label())));
             const at::Tensor logp = at::log_softmax(forwardLogits(*mModel, ids, a), -1).view({45, -1});
             const double js = jsDivergence(baseLogp, logp).mean().item<double>();
-            QVERIFY(std::fabs(r.js[k] - js) < 1e-7 + 1e-5 * js);
-            QVERIFY(r.js[k] > 0);
+            QVERIFY(std::fabs(r.divergence[k] - js) < 1e-7 + 1e-5 * js);
+            QVERIFY(r.divergence[k] > 0);
         }
     }
 
@@ -75,8 +77,10 @@ private Q_SLOTS:
     void removalOnTopOfBase() {
         Ablation base;
         base.removeAttn(1);
+        RemovalOptions o;
+        o.base = base;
         const UnitRemovalScores r =
-            scoreUnitRemovals(*mModel, mWindows, {{Unit::Kind::Mlp, 1}, {Unit::Kind::Attn, 2}}, base);
+            scoreUnitRemovals(*mModel, mWindows, {{Unit::Kind::Mlp, 1}, {Unit::Kind::Attn, 2}}, o);
         Ablation a = base;
         a.removeMlp(1);
         QVERIFY(std::fabs(r.perplexity[0] - evaluatePerplexity(*mModel, mWindows, a).perplexity) < 1e-4);
