@@ -82,11 +82,15 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
     constexpr int64_t kMaxDim = int64_t{1} << 20;
     cfg.vocabSize = boundedDimension(f, "vocab_size", 16 * kMaxDim);
     cfg.hiddenSize = boundedDimension(f, "hidden_size", kMaxDim);
-    cfg.intermediateSize = boundedDimension(f, "intermediate_size", kMaxDim);
+    // nemotron-nas configs may leave these null and give them per block (readAttentionOptions).
+    if (f.has("intermediate_size")) {
+        cfg.intermediateSize = boundedDimension(f, "intermediate_size", kMaxDim);
+    }
     cfg.numLayers = boundedDimension(f, "num_hidden_layers", 4096);
     cfg.numHeads = boundedDimension(f, "num_attention_heads", 4096);
-    cfg.numKvHeads = f.has("num_key_value_heads") ? boundedDimension(f, "num_key_value_heads", 4096)
-                                                  : cfg.numHeads;
+    if (f.has("num_key_value_heads")) {
+        cfg.numKvHeads = boundedDimension(f, "num_key_value_heads", 4096);
+    }
     if (f.has("head_dim")) {
         cfg.headDim = boundedDimension(f, "head_dim", 65536);
     } else {
@@ -96,10 +100,6 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
         cfg.headDim = cfg.hiddenSize / cfg.numHeads;
     }
     if (cfg.headDim % 2 != 0) f["head_dim"].fail("must be even for rotary embeddings");
-    if (cfg.numHeads % cfg.numKvHeads != 0) {
-        f["num_key_value_heads"].fail("must divide num_attention_heads (" +
-                                      std::to_string(cfg.numHeads) + ")");
-    }
     cfg.maxPositions = f.positiveInteger("max_position_embeddings", 4096);
     cfg.rmsNormEps = f.number("rms_norm_eps", 1e-6);
     if (cfg.rmsNormEps <= 0) f["rms_norm_eps"].fail("must be positive");
@@ -114,6 +114,12 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
     cfg.tieWordEmbeddings = f.boolean("tie_word_embeddings", traits.tieByDefault);
     cfg.mlpBias = f.boolean("mlp_bias", false);
     traits.readAttentionOptions(f, cfg);
+    if (cfg.intermediateSize == 0) boundedDimension(f, "intermediate_size", kMaxDim);  // throws
+    if (cfg.numKvHeads == 0) cfg.numKvHeads = cfg.numHeads;
+    if (cfg.numHeads % cfg.numKvHeads != 0) {
+        f["num_key_value_heads"].fail("must divide num_attention_heads (" +
+                                      std::to_string(cfg.numHeads) + ")");
+    }
     cfg.bosTokenId = optionalTokenId(f, "bos_token_id");
     cfg.eosTokenId = optionalTokenId(f, "eos_token_id");
     cfg.storedDtype = f.string("torch_dtype", f.string("dtype", ""));

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lamina {
 
@@ -17,9 +19,17 @@ struct RopeScaling {
     int64_t originalMaxPositions = 8192;  ///< llama3
 };
 
-/// Hyper-parameters of a decoder-only model of the Llama family (llama, mistral, qwen2).
+/// Which sublayers one block has. Heterogeneous checkpoints (Nemotron-NAS / DeciLM
+/// `block_configs` with `no_op` attention or FFN) lack some; their weights are then absent.
+struct BlockShape {
+    bool attention = true;
+    bool mlp = true;
+};
+
+/// Hyper-parameters of a decoder-only model of the Llama family (llama, mistral, qwen2, and
+/// nemotron-nas checkpoints whose blocks share one shape apart from removed sublayers).
 struct ModelConfig {
-    std::string family;        ///< "llama", "mistral" or "qwen2" (config.json `model_type`)
+    std::string family;        ///< "llama", "mistral", "qwen2", "nemotron-nas" (`model_type`)
     std::string architecture;  ///< e.g. "LlamaForCausalLM"
     int64_t vocabSize = 0;
     int64_t hiddenSize = 0;
@@ -40,9 +50,17 @@ struct ModelConfig {
     std::optional<int64_t> bosTokenId;
     std::optional<int64_t> eosTokenId;
     std::string storedDtype;  ///< `torch_dtype` / `dtype` as written, informational
+    /// Per block when some blocks lack a sublayer (nemotron-nas); empty: every block has both.
+    std::vector<BlockShape> blockShapes;
 
     int64_t qDim() const { return numHeads * headDim; }
     int64_t kvDim() const { return numKvHeads * headDim; }
+    bool hasAttention(int64_t layer) const {
+        return blockShapes.empty() || blockShapes[static_cast<std::size_t>(layer)].attention;
+    }
+    bool hasMlp(int64_t layer) const {
+        return blockShapes.empty() || blockShapes[static_cast<std::size_t>(layer)].mlp;
+    }
 };
 
 /// Parses config.json text. `source` names the file in error messages. Throws `Error` naming

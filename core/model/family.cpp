@@ -6,7 +6,7 @@ namespace lamina {
 
 const std::vector<const FamilyTraits*>& supportedFamilies() {
     static const std::vector<const FamilyTraits*> families = {&kLlamaFamily, &kMistralFamily,
-                                                              &kQwen2Family};
+                                                              &kQwen2Family, &kNemotronNasFamily};
     return families;
 }
 

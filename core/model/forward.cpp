@@ -150,7 +150,7 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
     for (int64_t i = begin; i < end; ++i) {
         tap(taps, i, TapSite::Residual, h);
         const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
-        if (!ablation.attnRemoved(i)) {
+        if (!ablation.attnRemoved(i) && b.hasAttention()) {
             const auto slot = static_cast<std::size_t>(i);
             const at::Tensor a =
                 attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps), rope, mask,
@@ -159,7 +159,7 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
             tap(taps, i, TapSite::AttnOut, a);
             h = h + a;
         }
-        if (!ablation.mlpRemoved(i)) {
+        if (!ablation.mlpRemoved(i) && b.hasMlp()) {
             const at::Tensor m = swiglu(b.mlp, rmsNorm(h, b.mlp.norm, c.rmsNormEps));
             tap(taps, i, TapSite::MlpOut, m);
             h = h + m;

@@ -54,30 +54,38 @@ std::shared_ptr<Model> loadHfModel(const std::filesystem::path& dir, const LoadO
     const Checkpoint ck = Checkpoint::open(dir);
 
     const int64_t d = c.hiddenSize, ff = c.intermediateSize, q = c.qDim(), kv = c.kvDim();
-    const int64_t perLayer = 9 + (c.qkvBias ? 3 : 0) + (c.outputBias ? 1 : 0) + (c.mlpBias ? 3 : 0);
-    TensorFetcher fetch(ck, model->computeType, options,
-                        3 + c.numLayers * perLayer - (c.tieWordEmbeddings ? 1 : 0));
+    const int64_t perAttn = 5 + (c.qkvBias ? 3 : 0) + (c.outputBias ? 1 : 0);
+    const int64_t perMlp = 4 + (c.mlpBias ? 3 : 0);
+    int64_t total = 3 - (c.tieWordEmbeddings ? 1 : 0);
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+        total += (c.hasAttention(i) ? perAttn : 0) + (c.hasMlp(i) ? perMlp : 0);
+    }
+    TensorFetcher fetch(ck, model->computeType, options, total);
 
     model->embed = fetch.get("model.embed_tokens.weight", {c.vocabSize, d});
     for (int64_t i = 0; i < c.numLayers; ++i) {
         const std::string p = "model.layers." + std::to_string(i) + ".";
-        BlockWeights b;
-        b.attn.norm = fetch.get(p + "input_layernorm.weight", {d});
-        b.attn.wq = fetch.get(p + "self_attn.q_proj.weight", {q, d});
-        b.attn.wk = fetch.get(p + "self_attn.k_proj.weight", {kv, d});
-        b.attn.wv = fetch.get(p + "self_attn.v_proj.weight", {kv, d});
-        b.attn.wo = fetch.get(p + "self_attn.o_proj.weight", {d, q});
-        b.attn.bq = fetch.optional(c.qkvBias, p + "self_attn.q_proj.bias", {q});
-        b.attn.bk = fetch.optional(c.qkvBias, p + "self_attn.k_proj.bias", {kv});
-        b.attn.bv = fetch.optional(c.qkvBias, p + "self_attn.v_proj.bias", {kv});
-        b.attn.bo = fetch.optional(c.outputBias, p + "self_attn.o_proj.bias", {d});
-        b.mlp.norm = fetch.get(p + "post_attention_layernorm.weight", {d});
-        b.mlp.gate = fetch.get(p + "mlp.gate_proj.weight", {ff, d});
-        b.mlp.up = fetch.get(p + "mlp.up_proj.weight", {ff, d});
-        b.mlp.down = fetch.get(p + "mlp.down_proj.weight", {d, ff});
-        b.mlp.bgate = fetch.optional(c.mlpBias, p + "mlp.gate_proj.bias", {ff});
-        b.mlp.bup = fetch.optional(c.mlpBias, p + "mlp.up_proj.bias", {ff});
-        b.mlp.bdown = fetch.optional(c.mlpBias, p + "mlp.down_proj.bias", {d});
+        BlockWeights b;  // a sublayer absent from the config (no_op) keeps undefined weights
+        if (c.hasAttention(i)) {
+            b.attn.norm = fetch.get(p + "input_layernorm.weight", {d});
+            b.attn.wq = fetch.get(p + "self_attn.q_proj.weight", {q, d});
+            b.attn.wk = fetch.get(p + "self_attn.k_proj.weight", {kv, d});
+            b.attn.wv = fetch.get(p + "self_attn.v_proj.weight", {kv, d});
+            b.attn.wo = fetch.get(p + "self_attn.o_proj.weight", {d, q});
+            b.attn.bq = fetch.optional(c.qkvBias, p + "self_attn.q_proj.bias", {q});
+            b.attn.bk = fetch.optional(c.qkvBias, p + "self_attn.k_proj.bias", {kv});
+            b.attn.bv = fetch.optional(c.qkvBias, p + "self_attn.v_proj.bias", {kv});
+            b.attn.bo = fetch.optional(c.outputBias, p + "self_attn.o_proj.bias", {d});
+        }
+        if (c.hasMlp(i)) {
+            b.mlp.norm = fetch.get(p + "post_attention_layernorm.weight", {d});
+            b.mlp.gate = fetch.get(p + "mlp.gate_proj.weight", {ff, d});
+            b.mlp.up = fetch.get(p + "mlp.up_proj.weight", {ff, d});
+            b.mlp.down = fetch.get(p + "mlp.down_proj.weight", {d, ff});
+            b.mlp.bgate = fetch.optional(c.mlpBias, p + "mlp.gate_proj.bias", {ff});
+            b.mlp.bup = fetch.optional(c.mlpBias, p + "mlp.up_proj.bias", {ff});
+            b.mlp.bdown = fetch.optional(c.mlpBias, p + "mlp.down_proj.bias", {d});
+        }
         model->blocks.push_back(std::move(b));
     }
     model->finalNorm = fetch.get("model.norm.weight", {d});

@@ -33,9 +33,13 @@ struct MlpWeights {
     at::Tensor bgate, bup, bdown;  // (ff), (ff), (d); undefined when absent
 };
 
+/// One decoder block. In a pruned model a removed sublayer has undefined weights.
 struct BlockWeights {
     AttentionWeights attn;
     MlpWeights mlp;
+
+    bool hasAttention() const { return attn.wq.defined(); }
+    bool hasMlp() const { return mlp.gate.defined(); }
 };
 
 
@@ -57,6 +61,9 @@ struct Model {
     at::ScalarType computeType = at::kFloat;
     std::filesystem::path source;  ///< directory or file it was loaded from
     std::string format;            ///< "hf-safetensors" or "llama2c"
+    /// Block i's index in the checkpoint it was loaded from (a pruned model keeps the original
+    /// numbering; a merged block has its window's first index). Empty means 0, 1, 2, ...
+    std::vector<int64_t> sourceLayers;
 
     int64_t numLayers() const { return static_cast<int64_t>(blocks.size()); }
 };

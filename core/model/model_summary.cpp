@@ -60,6 +60,8 @@ ModelSummary describeModel(const fs::path& path) {
     int64_t blockParams = 0;
     for (int64_t i = 0; i < c.numLayers; ++i) {
         s.layers.push_back(layerParams(c, i));
+        if (!c.hasAttention(i)) s.layers.back().attnParams = 0;  // no_op sublayers (nemotron-nas)
+        if (!c.hasMlp(i)) s.layers.back().mlpParams = 0;
         blockParams += s.layers.back().attnParams + s.layers.back().mlpParams;
     }
     if (s.format == "llama2c") {

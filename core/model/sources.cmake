@@ -6,6 +6,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/family.cpp
     ${CMAKE_CURRENT_LIST_DIR}/families/llama.cpp
     ${CMAKE_CURRENT_LIST_DIR}/families/mistral.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/families/nemotron_nas.cpp
     ${CMAKE_CURRENT_LIST_DIR}/families/qwen2.cpp
     ${CMAKE_CURRENT_LIST_DIR}/fingerprint.cpp
     ${CMAKE_CURRENT_LIST_DIR}/llama2c_header.cpp

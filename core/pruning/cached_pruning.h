@@ -1,0 +1,58 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "data/calibration.h"
+#include "data/calibration_request.h"
+#include "model/compute_dtype.h"
+#include "pruning/plan.h"
+#include "pruning/prune_options.h"
+#include "pruning/trajectory.h"
+
+namespace lamina {
+
+struct Model;
+class ResultsStore;
+
+/// A pruning run as the user asks for it. Exactly one stopping rule: `ratio` (fraction of the
+/// 2L sublayers to remove), `steps`, or — SLM only — `useThreshold` (options.slm.threshold).
+struct PruneRequest {
+    std::filesystem::path model;
+    CalibrationRequest data;
+    ComputeDtype compute = ComputeDtype::Float32;
+    PruneOptions options;
+    double ratio = -1;
+    int64_t steps = 0;
+    bool useThreshold = false;
+};
+
+struct PruneReport {
+    Trajectory trajectory;     ///< as computed or stored (may be longer than the plan)
+    std::size_t planSteps = 0; ///< how many of its steps the plan applies
+    PruningPlan plan;
+    CalibrationSet calibration;
+    std::string modelFingerprint;
+    bool computed = false;     ///< false: answered from the results store
+    double seconds = 0;
+};
+
+/// Throws `Error` unless exactly one stopping rule is set and fits the method.
+void checkStoppingRule(const PruneRequest& request);
+
+/// Steps the trajectory must have to answer the request (0: all).
+int64_t stepsNeeded(const PruneRequest& request, int64_t numLayers);
+
+/// The report when the store already holds a long enough trajectory for the request (no
+/// libtorch needed), else nullopt.
+std::optional<PruneReport> pruneFromStore(const PruneRequest& request, const ResultsStore& store);
+
+/// Answers from the store when possible, otherwise runs the method (loading the model unless
+/// given) and stores the trajectory (and self-generated calibration ids).
+PruneReport pruneWithCache(const PruneRequest& request, ResultsStore& store,
+                           const ProgressFn& progress = {},
+                           std::shared_ptr<const Model> model = nullptr);
+
+}  // namespace lamina

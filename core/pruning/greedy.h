@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "analysis/unit_removal.h"
+#include "pruning/trajectory.h"
+
+namespace lamina {
+
+/// What a greedy step minimises.
+enum class GreedyCriterion {
+    Divergence,  ///< FinerCut: distance of the output from the unpruned model's
+    Nll,         ///< SLEB: calibration NLL of the pruned model
+    Perplexity,  ///< BlockPruner: calibration PPL of the pruned model
+};
+
+struct GreedyOptions {
+    std::vector<Unit> candidates;
+    GreedyCriterion criterion = GreedyCriterion::Divergence;
+    Divergence divergence = Divergence::Js;
+    int64_t maxSteps = 0;  ///< 0: until every candidate is ranked
+    bool prefixReuse = true;
+    int64_t batchWindows = 4;
+};
+
+/// Greedy iterative removal: at every step score each remaining candidate with the already
+/// removed set masked, remove the arg-min (ties: the earlier candidate), record (unit, score,
+/// calibration PPL). Steps are "attn" / "mlp" / "block". basePerplexity is the unpruned
+/// model's. Progress spans all steps; returning false throws `Cancelled`.
+Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
+                         const GreedyOptions& options, const ProgressFn& progress = {});
+
+}  // namespace lamina

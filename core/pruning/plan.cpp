@@ -1,0 +1,202 @@
+#include "pruning/plan.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "common/error.h"
+#include "common/json_field.h"
+#include "common/mapped_file.h"
+
+namespace lamina {
+
+namespace {
+
+const char* opName(PlanOperation::Op op) {
+    switch (op) {
+        case PlanOperation::Op::DropAttn: return "drop_attn";
+        case PlanOperation::Op::DropMlp: return "drop_mlp";
+        case PlanOperation::Op::DropBlock: return "drop_block";
+        case PlanOperation::Op::Merge: return "merge";
+    }
+    return "?";
+}
+
+}  // namespace
+
+PlanOperation PlanOperation::drop(const Unit& unit) {
+    PlanOperation o;
+    o.op = unit.kind == Unit::Kind::Attn  ? Op::DropAttn
+           : unit.kind == Unit::Kind::Mlp ? Op::DropMlp
+                                          : Op::DropBlock;
+    o.layer = unit.layer;
+    o.lastLayer = unit.layer;
+    return o;
+}
+
+PlanOperation PlanOperation::merge(int64_t first, int64_t last, std::string formula) {
+    PlanOperation o;
+    o.op = Op::Merge;
+    o.layer = first;
+    o.lastLayer = last;
+    o.formula = std::move(formula);
+    return o;
+}
+
+void checkMergeFormula(const std::string& formula) {
+    if (formula != "rdsc" && formula != "inplace" && formula != "average") {
+        throw Error("merge formula '" + formula + "': expected rdsc, inplace or average");
+    }
+}
+
+Ablation PruningPlan::dropAblation() const {
+    Ablation a = Ablation::none(layers);
+    for (const PlanOperation& o : operations) {
+        if (o.op == PlanOperation::Op::DropAttn) a.removeAttn(o.layer);
+        if (o.op == PlanOperation::Op::DropMlp) a.removeMlp(o.layer);
+        if (o.op == PlanOperation::Op::DropBlock) a.removeBlock(o.layer);
+    }
+    return a;
+}
+
+bool PruningPlan::hasMerges() const {
+    for (const PlanOperation& o : operations) {
+        if (o.isMerge()) return true;
+    }
+    return false;
+}
+
+int64_t PruningPlan::removedSublayers() const {
+    int64_t n = dropAblation().removedSublayers();
+    for (const PlanOperation& o : operations) {
+        if (o.isMerge()) n += 2 * (o.lastLayer - o.layer);
+    }
+    return n;
+}
+
+nlohmann::json planToJson(const PruningPlan& plan) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const PlanOperation& o : plan.operations) {
+        if (o.isMerge()) {
+            ops.push_back({{"op", "merge"}, {"layers", {o.layer, o.lastLayer}}, {"formula", o.formula}});
+        } else {
+            ops.push_back({{"op", opName(o.op)}, {"layer", o.layer}});
+        }
+    }
+    return {{"schema", PruningPlan::kSchema},
+            {"model", {{"fingerprint", plan.modelFingerprint}, {"family", plan.family},
+                       {"layers", plan.layers}}},
+            {"method", plan.method},
+            {"calibration", plan.calibration},
+            {"operations", ops},
+            {"metrics", plan.metrics}};
+}
+
+PruningPlan planFromJson(const std::string& text, const std::string& source) {
+    const nlohmann::json doc = parseJson(text, source);
+    const JsonField root(doc, source);
+    root.requireObject();
+    const JsonField schema = root["schema"];
+    if (schema.integer() < 1 || schema.integer() > PruningPlan::kSchema) {
+        schema.fail("plan schema " + std::to_string(schema.integer()) +
+                    " is not supported by this Lamina (reads up to " +
+                    std::to_string(PruningPlan::kSchema) + ")");
+    }
+    PruningPlan plan;
+    const JsonField model = root["model"];
+    plan.modelFingerprint = model["fingerprint"].string();
+    plan.family = model.string("family", "");
+    plan.layers = model["layers"].positiveInteger();
+    if (plan.layers > 4096) model["layers"].fail("implausibly many layers");
+    for (const char* key : {"method", "calibration", "metrics"}) {
+        if (const auto f = root.optional(key)) {
+            f->requireObject();
+            (key == std::string("method") ? plan.method
+             : key == std::string("calibration") ? plan.calibration
+                                                  : plan.metrics) = f->value();
+        }
+    }
+    const JsonField ops = root["operations"];
+    std::set<std::pair<int64_t, int>> seen;  // (layer, 0 attn / 1 mlp) already removed or merged
+    auto claim = [&](const JsonField& where, int64_t layer, int part) {
+        if (!seen.insert({layer, part}).second) {
+            where.fail("layer " + std::to_string(layer) + " is removed or merged twice");
+        }
+    };
+    for (std::size_t i = 0; i < ops.arraySize(); ++i) {
+        const JsonField entry = ops.at(i);
+        entry.requireObject();
+        const std::string op = entry["op"].string();
+        PlanOperation o;
+        auto layerIn = [&](const JsonField& f) {
+            const int64_t v = f.integer();
+            if (v < 0 || v >= plan.layers) {
+                f.fail("layer " + std::to_string(v) + " outside the model's " +
+                       std::to_string(plan.layers) + " layers");
+            }
+            return v;
+        };
+        if (op == "merge") {
+            const JsonField range = entry["layers"];
+            if (range.arraySize() != 2) range.fail("expected [first, last]");
+            o = PlanOperation::merge(layerIn(range.at(0)), layerIn(range.at(1)),
+                                     entry["formula"].string());
+            if (o.lastLayer <= o.layer) range.fail("a merge needs first < last");
+            try {
+                checkMergeFormula(o.formula);
+            } catch (const Error&) {
+                entry["formula"].fail("expected rdsc, inplace or average");
+            }
+            for (int64_t l = o.layer; l <= o.lastLayer; ++l) {
+                claim(entry, l, 0);
+                claim(entry, l, 1);
+            }
+        } else {
+            const JsonField layer = entry["layer"];
+            if (op == "drop_attn") o.op = PlanOperation::Op::DropAttn;
+            else if (op == "drop_mlp") o.op = PlanOperation::Op::DropMlp;
+            else if (op == "drop_block") o.op = PlanOperation::Op::DropBlock;
+            else entry["op"].fail("unknown operation '" + op + "' (drop_attn, drop_mlp, drop_block, merge)");
+            o.layer = o.lastLayer = layerIn(layer);
+            if (o.op != PlanOperation::Op::DropMlp) claim(entry, o.layer, 0);
+            if (o.op != PlanOperation::Op::DropAttn) claim(entry, o.layer, 1);
+        }
+        plan.operations.push_back(o);
+    }
+    return plan;
+}
+
+PruningPlan readPlan(const std::filesystem::path& path) {
+    return planFromJson(readTextFile(path, 16u << 20), path.string());
+}
+
+void writePlan(const std::filesystem::path& path, const PruningPlan& plan) {
+    const std::string text = planToJson(plan).dump(2) + "\n";
+    const std::string tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw Error(path.string() + ": cannot write the plan: " + std::strerror(errno));
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        std::remove(tmp.c_str());
+        throw Error(path.string() + ": cannot write the plan: " + why);
+    }
+}
+
+void checkPlanMatchesModel(const PruningPlan& plan, const std::string& modelFingerprint,
+                           const std::string& modelDescription, const std::string& planSource) {
+    if (plan.modelFingerprint == modelFingerprint) return;
+    throw Error(planSource + ": made for model " + plan.modelFingerprint + " (" + plan.family +
+                ", " + std::to_string(plan.layers) + " layers), but " + modelDescription +
+                " has fingerprint " + modelFingerprint);
+}
+
+}  // namespace lamina

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/ablation.h"
+
+namespace lamina {
+
+/// One edit of a pruning plan, in the original model's layer indices.
+struct PlanOperation {
+    enum class Op { DropAttn, DropMlp, DropBlock, Merge };
+    Op op = Op::DropBlock;
+    int64_t layer = 0;      ///< the block (merge: the window's first block, which it becomes)
+    int64_t lastLayer = 0;  ///< merge only: the window's last block (inclusive)
+    std::string formula;    ///< merge only: "rdsc" | "inplace" | "average"
+
+    static PlanOperation drop(const Unit& unit);
+    static PlanOperation merge(int64_t first, int64_t last, std::string formula);
+    bool isMerge() const { return op == Op::Merge; }
+};
+
+/// Pruning plan (architecture.md): what to remove or merge, which model it is for, how it was
+/// chosen. Plain data; JSON on disk, schema-versioned.
+struct PruningPlan {
+    static constexpr int kSchema = 1;
+
+    std::string modelFingerprint;
+    std::string family;
+    int64_t layers = 0;
+    nlohmann::json method = nlohmann::json::object();       ///< {"name": ..., parameters}
+    nlohmann::json calibration = nlohmann::json::object();  ///< {"fingerprint", "description", ...}
+    std::vector<PlanOperation> operations;
+    nlohmann::json metrics = nlohmann::json::object();      ///< e.g. {"calibration_ppl": ...}
+
+    /// Sublayer/block drops as an ablation (merges are not expressible as one).
+    Ablation dropAblation() const;
+    bool hasMerges() const;
+    /// Attention and FFN sublayers removed (a merge of k blocks removes 2(k−1)).
+    int64_t removedSublayers() const;
+};
+
+/// Throws `Error` unless `formula` is a merge formula: rdsc, inplace or average.
+void checkMergeFormula(const std::string& formula);
+
+nlohmann::json planToJson(const PruningPlan& plan);
+
+/// Parses and validates plan JSON: schema version, operation kinds, layer ranges against
+/// `layers`, overlapping or repeated operations. Throws `Error` naming `source` and the field.
+PruningPlan planFromJson(const std::string& text, const std::string& source);
+
+PruningPlan readPlan(const std::filesystem::path& path);
+
+/// Writes atomically (temporary file + rename); throws `Error` naming the file.
+void writePlan(const std::filesystem::path& path, const PruningPlan& plan);
+
+/// Throws `Error` when `plan` was made for another model: "<plan>: made for model
+/// <fingerprint> (llama, 16 layers), but <model> has fingerprint <fp>".
+void checkPlanMatchesModel(const PruningPlan& plan, const std::string& modelFingerprint,
+                           const std::string& modelDescription, const std::string& planSource);
+
+}  // namespace lamina

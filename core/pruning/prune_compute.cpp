@@ -1,0 +1,47 @@
+// The compute side of cached pruning: loads the model and runs the method.
+#include <chrono>
+
+#include "analysis/cached_analysis.h"
+#include "model/fingerprint.h"
+#include "model/model.h"
+#include "pruning/cached_pruning.h"
+#include "pruning/cached_pruning_internal.h"
+#include "pruning/methods.h"
+#include "pruning/trajectory_records.h"
+#include "store/results_store.h"
+
+namespace lamina {
+
+PruneReport pruneWithCache(const PruneRequest& r, ResultsStore& store, const ProgressFn& progress,
+                           std::shared_ptr<const Model> model) {
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    if (auto cached = pruneFromStore(r, store)) {
+        cached->seconds = elapsed();
+        return *cached;
+    }
+    if (!model) {
+        LoadOptions load;
+        load.compute = r.compute;
+        model = loadModel(r.model, load);
+    }
+    const std::string modelFp = modelFingerprint(r.model);
+    CalibrationSet calibration = resolveCalibration(r.data, r.model, modelFp);
+    const StagedProgress stages(progress, {calibration.windows.ids.empty() ? 0.1 : 0.0, 1.0});
+    ensureCalibrationIds(calibration, *model, store, modelFp, stages.stage(0));
+    PruneOptions options = r.options;
+    options.maxSteps = stepsNeeded(r, model->numLayers());
+    Trajectory t = runPruning(*model, calibration, options, stages.stage(1));
+    t.parameters = internal::computeParameters(r);
+    t.requestedSteps = options.maxSteps;
+    store.put(toRecord(t, modelFp, calibration.fingerprint));
+    PruneReport report = internal::finishReport(r, std::move(t), std::move(calibration), modelFp,
+                                                model->config);
+    report.computed = true;
+    report.seconds = elapsed();
+    return report;
+}
+
+}  // namespace lamina

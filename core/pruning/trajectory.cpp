@@ -1,0 +1,59 @@
+#include "pruning/trajectory.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "model/model_summary.h"
+
+namespace lamina {
+
+PlanOperation TrajectoryStep::operation(const std::string& formula) const {
+    if (kind == "merge") return PlanOperation::merge(layer, lastLayer, formula);
+    if (kind == "attn") return PlanOperation::drop({Unit::Kind::Attn, layer});
+    if (kind == "mlp") return PlanOperation::drop({Unit::Kind::Mlp, layer});
+    if (kind == "block") return PlanOperation::drop({Unit::Kind::Block, layer});
+    throw Error("trajectory step of kind '" + kind + "' is not a single operation");
+}
+
+std::vector<PlanOperation> Trajectory::operations(std::size_t count, const std::string& formula) const {
+    count = std::min(count, steps.size());
+    std::vector<PlanOperation> ops;
+    if (count == 0) return ops;
+    if (!cumulative) {  // a span of blocks
+        const TrajectoryStep& s = steps[count - 1];
+        for (int64_t l = s.layer; l <= s.lastLayer; ++l) ops.push_back(PlanOperation::drop({Unit::Kind::Block, l}));
+        return ops;
+    }
+    for (std::size_t i = 0; i < count; ++i) ops.push_back(steps[i].operation(formula));
+    return ops;
+}
+
+void accumulateRemovals(Trajectory& t, const ModelConfig& config) {
+    const LayerSummary params = layerParams(config, 0);
+    int64_t sublayers = 0, removed = 0;
+    for (TrajectoryStep& s : t.steps) {
+        int64_t stepSub = 0, stepParams = 0;
+        if (s.kind == "attn") {
+            stepSub = 1;
+            stepParams = params.attnParams;
+        } else if (s.kind == "mlp") {
+            stepSub = 1;
+            stepParams = params.mlpParams;
+        } else {  // block, merge (k blocks → 1), span
+            const int64_t blocks = s.kind == "merge" ? s.lastLayer - s.layer : s.lastLayer - s.layer + 1;
+            stepSub = 2 * blocks;
+            stepParams = blocks * (params.attnParams + params.mlpParams);
+        }
+        if (t.cumulative) {
+            sublayers += stepSub;
+            removed += stepParams;
+        } else {
+            sublayers = stepSub;
+            removed = stepParams;
+        }
+        s.removedSublayers = sublayers;
+        s.removedParams = removed;
+    }
+}
+
+}  // namespace lamina

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "model/unit.h"
+#include "pruning/plan.h"
+
+namespace lamina {
+
+/// One decision of a pruning method, in original layer indices.
+struct TrajectoryStep {
+    std::string kind;        ///< "attn" | "mlp" | "block" | "merge" | "span"
+    int64_t layer = 0;       ///< the unit's block; merge/span: first block
+    int64_t lastLayer = 0;   ///< merge/span: last block (inclusive); otherwise == layer
+    double score = 0;        ///< the method's criterion for this decision (see Trajectory)
+    double perplexity = 0;   ///< calibration PPL with this and every earlier step applied
+    int64_t removedSublayers = 0;  ///< cumulative, for the x-axis of comparisons
+    int64_t removedParams = 0;     ///< cumulative parameters removed from the blocks
+
+    /// The plan operation of this step (merges use `formula`).
+    PlanOperation operation(const std::string& formula = "") const;
+};
+
+/// What a method decided, in order. Steps are cumulative unless `cumulative` is false (Gromov's
+/// n-block spans: step n is its own configuration).
+struct Trajectory {
+    std::string method;       ///< finercut, shortened-ppl, shortened-taylor, slm, shortgpt, ...
+    std::string parameters;   ///< canonical JSON (cache key)
+    std::string scoreName;    ///< what `score` is: "js", "ppl", "bi", "similarity", ...
+    double basePerplexity = 0;  ///< calibration PPL of the unpruned model
+    bool cumulative = true;
+    int64_t requestedSteps = 0;  ///< the step limit it was computed with; 0 = no limit
+    std::vector<TrajectoryStep> steps;
+
+    /// Operations of the first `count` steps (for a non-cumulative trajectory: of step
+    /// count−1 alone). Merges use `formula`.
+    std::vector<PlanOperation> operations(std::size_t count, const std::string& formula = "") const;
+};
+
+/// Fills removedSublayers / removedParams of every step from the config.
+void accumulateRemovals(Trajectory& trajectory, const ModelConfig& config);
+
+}  // namespace lamina
