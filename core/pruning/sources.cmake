@@ -1,0 +1,26 @@
+list(APPEND LAMINA_BASE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/cached_pruning.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/plan.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/prune_options.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/trajectory.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/trajectory_records.cpp
+)
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/apply_plan.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/merge.cpp
+)
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/greedy.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/methods.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/prune_compute.cpp
+)
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/slm.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/slm_evaluator.cpp
+)
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/export.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/export_config.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/export_tensors.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/export_writer.cpp
+)
