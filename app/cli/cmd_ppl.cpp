@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "args.h"
 #include "commands.h"
@@ -8,14 +9,17 @@
 #include "common/runtime.h"
 #include "console.h"
 #include "eval/perplexity.h"
+#include "model/fingerprint.h"
 #include "model/model.h"
+#include "pruning/apply_plan.h"
+#include "pruning/plan.h"
 #include "tokenizer/tokenizer_for_model.h"
 
 namespace lamina::cli {
 
 int runPpl(const std::vector<std::string>& argv) {
     const Args args(argv,
-                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "tokenizer"},
+                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "tokenizer", "plan"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
     const std::string textPath = args.required("text");
@@ -33,7 +37,13 @@ int runPpl(const std::vector<std::string>& argv) {
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
     load.progress = consoleProgress("loading");
-    const auto model = loadModel(modelPath, load);
+    std::shared_ptr<const Model> model = loadModel(modelPath, load);
+    std::optional<PruningPlan> plan;
+    if (const auto planPath = args.value("plan")) {  // evaluate the pruned model in memory
+        plan = readPlan(*planPath);
+        checkPlanMatchesModel(*plan, modelFingerprint(modelPath), modelPath, *planPath);
+        model = applyPlan(*model, *plan);
+    }
     const auto tokenizer =
         tokenizerForModel(modelPath, model->config.vocabSize, args.valueOr("tokenizer", ""));
     const double loadSeconds = secondsSince(t0);
@@ -64,7 +74,9 @@ int runPpl(const std::vector<std::string>& argv) {
                    {"threads", threads},
                    {"seconds",
                     {{"load", loadSeconds}, {"tokenize", tokenizeSeconds}, {"eval", evalSeconds}}},
-                   {"tokens_per_second", tokensPerSecond}});
+                   {"tokens_per_second", tokensPerSecond},
+                   {"layers", model->numLayers()},
+                   {"plan", plan ? nlohmann::json(planToJson(*plan)["method"]) : nlohmann::json()}});
         return 0;
     }
     std::printf(

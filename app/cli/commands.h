@@ -28,10 +28,13 @@ int runInfo(const std::vector<std::string>& args);
 int runTokenize(const std::vector<std::string>& args);
 int runShow(const std::vector<std::string>& args);
 int runAnalyzeFront(const std::vector<std::string>& args);
+int runPruneFront(const std::vector<std::string>& args);
 
 // Engine (libtorch).
 int runPpl(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
+int runPrune(const std::vector<std::string>& args);
+int runApply(const std::vector<std::string>& args);
 
 }  // namespace lamina::cli

@@ -12,7 +12,8 @@ extern "C" __attribute__((visibility("default"))) int laminaEngineMain(const cha
                                                                        const char* const* argv) {
     using namespace lamina::cli;
     static const Command engineCommands[] = {
-        {"ppl", "", &runPpl}, {"bench", "", &runBench}, {"analyze", "", &runAnalyze}};
+        {"ppl", "", &runPpl},         {"bench", "", &runBench}, {"analyze", "", &runAnalyze},
+        {"prune", "", &runPrune},     {"apply", "", &runApply}};
     installInterruptHandler();  // this module has its own copy of the interrupt flag
     const std::vector<std::string> args(argv, argv + argc);
     for (const Command& c : engineCommands) {

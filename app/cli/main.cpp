@@ -23,6 +23,12 @@ const std::vector<Command>& commands() {
         {"analyze",
          "MODEL [--calib FILE] --seq T --windows N --metrics LIST --out RESULTS.h5   CKA, importance",
          &runAnalyzeFront},
+        {"prune",
+         "MODEL --method M [--calib FILE] --seq T --windows N (--ratio R | --threshold T | "
+         "--steps K) --out PLAN.json   pruning trajectory and plan",
+         &runPruneFront},
+        {"apply", "MODEL --plan PLAN --out DIR [--format hf|decilm]   write the pruned model",
+         nullptr},
         {"show", "RESULTS.h5                     what a results file holds", &runShow},
         {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
          nullptr},

@@ -1,0 +1,153 @@
+#include "prune_common.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "analyze_common.h"
+#include "common/error.h"
+#include "console.h"
+
+namespace lamina::cli {
+
+namespace {
+
+double positiveOrZero(const Args& args, const std::string& name, double fallback, double lo, double hi) {
+    const auto v = args.value(name);
+    if (!v) return fallback;
+    try {
+        std::size_t used = 0;
+        const double d = std::stod(*v, &used);
+        if (used == v->size() && std::isfinite(d) && d >= lo && d <= hi) return d;
+    } catch (const std::exception&) {
+    }
+    throw Error("option --" + name + ": expected a number in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got '" + *v + "'");
+}
+
+std::vector<int64_t> parseBlockList(const std::string& text) {
+    std::vector<int64_t> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        if (item.empty()) continue;
+        try {
+            std::size_t used = 0;
+            const long long v = std::stoll(item, &used);
+            if (used != item.size() || v < 0) throw std::invalid_argument(item);
+            out.push_back(v);
+        } catch (const std::exception&) {
+            throw Error("option --protect: expected block indices like 0,1,2,14, got '" + item + "'");
+        }
+    }
+    return out;
+}
+
+nlohmann::json stepJson(const TrajectoryStep& s) {
+    nlohmann::json j = {{"kind", s.kind},
+                        {"score", std::isfinite(s.score) ? nlohmann::json(s.score) : nlohmann::json()},
+                        {"ppl", s.perplexity},
+                        {"removed_sublayers", s.removedSublayers},
+                        {"removed_params", s.removedParams}};
+    if (s.kind == "merge" || s.kind == "span") {
+        j["layers"] = {s.layer, s.lastLayer};
+    } else {
+        j["layer"] = s.layer;
+    }
+    return j;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> resultsPath(const Args& args) {
+    if (const auto r = args.value("results")) return std::filesystem::path(*r);
+    return std::nullopt;
+}
+
+const std::set<std::string>& pruneValueOptions() {
+    static const std::set<std::string> options = {
+        "method", "calib",   "seq",      "windows",  "bos",       "seed",       "tokenizer",
+        "ratio",  "threshold", "steps",  "merge",    "results",   "out",        "divergence",
+        "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype",
+        "norm-power"};
+    return options;
+}
+
+PruneRequest parsePruneRequest(const Args& args) {
+    PruneRequest r;
+    r.model = args.positional("MODEL");
+    r.data = parseCalibrationRequest(args);
+    const std::string dtype = args.valueOr("dtype", "float32");
+    if (dtype != "float32" && dtype != "bfloat16") {
+        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
+    }
+    r.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    PruneOptions& o = r.options;
+    o.method = args.required("method");
+    o.units = args.valueOr("units", "");
+    o.divergence = parseDivergence(args.valueOr("divergence", "js"));
+    o.protectFirst = args.integer("protect-first", 0, 0, 4096);
+    if (const auto p = args.value("protect")) {
+        o.protectedBlocks = parseBlockList(*p);
+        o.protectedBlocksSet = true;
+    }
+    o.normPower = static_cast<int>(args.integer("norm-power", 1, 1, 2));
+    o.batchWindows = args.integer("batch", 0, 0, 4096);
+    o.slm.formula = args.valueOr("merge", "rdsc");
+    o.slm.lowest = args.integer("lowest", 0, 0, 4096);
+    o.slm.highest = args.integer("highest", -1, -1, 4096);
+    if (args.value("threshold")) {
+        r.useThreshold = true;
+        o.slm.threshold = positiveOrZero(args, "threshold", 0.72, -1.0, 1.0);
+    }
+    if (args.value("ratio")) r.ratio = positiveOrZero(args, "ratio", 0, 0.0, 1.0);
+    r.steps = args.integer("steps", 0, 1, 1 << 20);
+    checkStoppingRule(r);
+    args.required("out");
+    return r;
+}
+
+void finishPrune(const PruneReport& report, const PruneRequest& request, const Args& args) {
+    const std::filesystem::path out = args.required("out");
+    writePlan(out, report.plan);
+    const Trajectory& t = report.trajectory;
+    if (args.flag("json")) {
+        nlohmann::json steps = nlohmann::json::array();
+        for (const TrajectoryStep& s : t.steps) steps.push_back(stepJson(s));
+        printJson({{"model", request.model.string()},
+                   {"model_fingerprint", report.modelFingerprint},
+                   {"method", t.method},
+                   {"parameters", nlohmann::json::parse(t.parameters)},
+                   {"score", t.scoreName},
+                   {"cumulative", t.cumulative},
+                   {"base_ppl", t.basePerplexity},
+                   {"steps", steps},
+                   {"plan_steps", report.planSteps},
+                   {"plan", planToJson(report.plan)},
+                   {"plan_file", out.string()},
+                   {"calibration", {{"kind", report.calibration.kind},
+                                    {"description", report.calibration.description},
+                                    {"fingerprint", report.calibration.fingerprint}}},
+                   {"cached", !report.computed},
+                   {"seconds", report.seconds}});
+        return;
+    }
+    std::printf("%s on %s: %zu steps (%s), base calibration PPL %.3f\n", t.method.c_str(),
+                report.calibration.description.c_str(), t.steps.size(), t.scoreName.c_str(),
+                t.basePerplexity);
+    for (std::size_t i = 0; i < t.steps.size(); ++i) {
+        const TrajectoryStep& s = t.steps[i];
+        const std::string unit = s.kind == "merge" || s.kind == "span"
+                                     ? s.kind + " " + std::to_string(s.layer) + ".." + std::to_string(s.lastLayer)
+                                     : s.kind + "." + std::to_string(s.layer);
+        std::printf("%s%3zu  %-14s score %-11.5g ppl %-9.3f removed %lld sublayers\n",
+                    i < report.planSteps ? "*" : " ", i + 1, unit.c_str(), s.score, s.perplexity,
+                    static_cast<long long>(s.removedSublayers));
+    }
+    std::printf("plan         %s: %zu operations, calibration PPL %.3f (%s)\n", out.c_str(),
+                report.plan.operations.size(),
+                report.plan.metrics.value("calibration_ppl", t.basePerplexity),
+                report.computed ? "computed" : "answered from the results file");
+}
+
+}  // namespace lamina::cli

@@ -1,0 +1,23 @@
+// Front-end side of `lamina-cli prune`: answers from the results file when it holds the
+// trajectory (no libtorch), and hands over to the engine otherwise.
+#include "commands.h"
+#include "common/error.h"
+#include "prune_common.h"
+
+namespace lamina::cli {
+
+int runPruneFront(const std::vector<std::string>& argv) {
+    const Args args(argv, pruneValueOptions(), {"json", "naive"});
+    const PruneRequest req = parsePruneRequest(args);
+    if (const auto path = resultsPath(args)) {
+        const auto store = ResultsStore::open(*path);
+        if (store->readOnly()) throw Error(store->readOnlyReason());
+        if (const auto report = pruneFromStore(req, *store)) {
+            finishPrune(*report, req, args);
+            return 0;
+        }
+    }
+    return runInEngine("prune", argv);
+}
+
+}  // namespace lamina::cli
