@@ -36,5 +36,6 @@ int runBench(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
 int runPrune(const std::vector<std::string>& args);
 int runApply(const std::vector<std::string>& args);
+int runEval(const std::vector<std::string>& args);
 
 }  // namespace lamina::cli

@@ -13,7 +13,7 @@ extern "C" __attribute__((visibility("default"))) int laminaEngineMain(const cha
     using namespace lamina::cli;
     static const Command engineCommands[] = {
         {"ppl", "", &runPpl},         {"bench", "", &runBench}, {"analyze", "", &runAnalyze},
-        {"prune", "", &runPrune},     {"apply", "", &runApply}};
+        {"prune", "", &runPrune},     {"apply", "", &runApply},     {"eval", "", &runEval}};
     installInterruptHandler();  // this module has its own copy of the interrupt flag
     const std::vector<std::string> args(argv, argv + argc);
     for (const Command& c : engineCommands) {

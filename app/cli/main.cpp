@@ -29,6 +29,10 @@ const std::vector<Command>& commands() {
          &runPruneFront},
         {"apply", "MODEL --plan PLAN --out DIR [--format hf|decilm]   write the pruned model",
          nullptr},
+        {"eval",
+         "MODEL [--plan PLAN] (--tasks LIST | --protocol P) --data-dir DIR [--limit N]   "
+         "zero-shot accuracy and perplexity",
+         nullptr},
         {"show", "RESULTS.h5                     what a results file holds", &runShow},
         {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
          nullptr},

@@ -16,6 +16,7 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
     const at::Tensor all = at::tensor(windows.ids, at::TensorOptions().dtype(at::kInt))
                                .to(at::kLong)
                                .view({windows.numWindows, windows.seqLen});
+    PerplexityResult r;
     double nllSum = 0;
     int64_t count = 0;
     reportProgress(progress, 0, windows.numWindows);
@@ -26,10 +27,12 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
             runBlocks(model, embedTokens(model, ids), 0, model.numLayers(), ablation);
         const at::Tensor nll = nextTokenNll(model, h, ids);  // (n, T-1)
         nllSum += nll.sum(at::kDouble).item<double>();
+        const at::Tensor perWindow = nll.to(at::kDouble).mean(1).contiguous();
+        r.windowNll.insert(r.windowNll.end(), perWindow.data_ptr<double>(),
+                           perWindow.data_ptr<double>() + n);
         count += nll.numel();
         reportProgress(progress, start + n, windows.numWindows);
     }
-    PerplexityResult r;
     r.meanNll = nllSum / static_cast<double>(count);
     r.perplexity = std::exp(r.meanNll);
     r.tokens = count;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "common/progress.h"
 #include "data/token_windows.h"
@@ -13,6 +14,7 @@ struct PerplexityResult {
     double meanNll = 0;     ///< nats per predicted token
     int64_t tokens = 0;     ///< predicted tokens: numWindows × (T − 1)
     int64_t windows = 0;
+    std::vector<double> windowNll;  ///< mean NLL of each window
 };
 
 /// Perplexity of `model` (with `ablation` applied) on `windows`: each window is scored

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/text_file.h"
 #include "common/json_field.h"
 #include "common/mapped_file.h"
 
@@ -173,22 +174,7 @@ PruningPlan readPlan(const std::filesystem::path& path) {
 }
 
 void writePlan(const std::filesystem::path& path, const PruningPlan& plan) {
-    const std::string text = planToJson(plan).dump(2) + "\n";
-    const std::string tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw Error(path.string() + ": cannot write the plan: " + std::strerror(errno));
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw Error(path.string() + ": cannot write the plan: " + why);
-    }
+    writeTextFileAtomically(path, planToJson(plan).dump(2) + "\n", "the plan");
 }
 
 void checkPlanMatchesModel(const PruningPlan& plan, const std::string& modelFingerprint,
