@@ -14,6 +14,8 @@ std::string shapeText(const std::vector<int64_t>& shape) {
     return s + "]";
 }
 
+}  // namespace
+
 at::ScalarType scalarTypeOf(DType dtype) {
     switch (dtype) {
         case DType::F32:
@@ -27,8 +29,6 @@ at::ScalarType scalarTypeOf(DType dtype) {
     }
     return at::kFloat;
 }
-
-}  // namespace
 
 void checkShape(const TensorView& view, const std::vector<int64_t>& expected) {
     if (view.shape != expected) {

@@ -14,6 +14,9 @@ namespace lamina {
 /// "<file>: tensor '<name>' has shape [a,b], config expects [c,d]".
 void checkShape(const TensorView& view, const std::vector<int64_t>& expected);
 
+/// The libtorch scalar type of a stored dtype.
+at::ScalarType scalarTypeOf(DType dtype);
+
 /// A tensor over `view`'s mapped bytes converted to `compute`. Zero-copy when the stored dtype
 /// already is `compute` and the data is suitably aligned; `owner` is kept alive by the tensor.
 at::Tensor tensorFromView(const TensorView& view, std::shared_ptr<const void> owner,

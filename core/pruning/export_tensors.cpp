@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "model/checkpoint.h"
+#include "model/weight_loader.h"
 #include "pruning/apply_plan.h"
 
 namespace lamina {
@@ -11,20 +12,6 @@ namespace lamina {
 namespace fs = std::filesystem;
 
 namespace {
-
-at::ScalarType scalarType(DType dtype) {
-    switch (dtype) {
-        case DType::F32:
-            return at::kFloat;
-        case DType::F16:
-            return at::kHalf;
-        case DType::BF16:
-            return at::kBFloat16;
-        case DType::I64:
-            return at::kLong;
-    }
-    return at::kFloat;
-}
 
 std::string layerPrefix(int64_t layer) { return "model.layers." + std::to_string(layer) + "."; }
 
@@ -43,10 +30,10 @@ StoredDtypes::StoredDtypes(const fs::path& source) {
     if (!fs::is_directory(source)) return;  // llama2.c: float32 throughout
     const Checkpoint ck = Checkpoint::open(source);
     for (const std::string& name : ck.tensorNames()) {
-        mTypes[name] = scalarType(ck.get(name).dtype);
+        mTypes[name] = scalarTypeOf(ck.get(name).dtype);
     }
     if (const TensorView* embed = ck.find("model.embed_tokens.weight")) {
-        mFallback = scalarType(embed->dtype);
+        mFallback = scalarTypeOf(embed->dtype);
     }
 }
 
