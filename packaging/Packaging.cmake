@@ -1,6 +1,15 @@
-# CPack: `cpack -G DEB` in the build directory produces a Debian package with lamina,
-# lamina-cli and the demo model. Desktop integration (.desktop, icon, AppStream) comes with the
-# full GUI.
+# Installation and CPack: `cmake --install` or `cpack -G DEB` in the build directory give
+# lamina, lamina-cli (+ its engine module), the demo model, a .desktop entry, the icon and
+# AppStream metainfo.
+include(GNUInstallDirs)
+if(LAMINA_BUILD_GUI)
+    install(FILES ${CMAKE_CURRENT_LIST_DIR}/lamina.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
+    install(FILES ${CMAKE_CURRENT_LIST_DIR}/lamina.svg
+            DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
+    install(FILES ${CMAKE_CURRENT_LIST_DIR}/io.github.lamina.Lamina.metainfo.xml
+            DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
+endif()
+
 set(CPACK_PACKAGE_NAME "lamina")
 set(CPACK_PACKAGE_VENDOR "Lamina")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
@@ -11,3 +20,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "science")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libopenblas0-openmp")
 include(CPack)
+
+if(LAMINA_BUILD_TESTS AND LAMINA_BUILD_GUI)
+    add_test(NAME test_install COMMAND ${CMAKE_COMMAND} -DBUILD=${CMAKE_BINARY_DIR}
+             -DPREFIX=${CMAKE_BINARY_DIR}/install-check -P ${CMAKE_CURRENT_LIST_DIR}/check_install.cmake)
+    set_tests_properties(test_install PROPERTIES LABELS unit)
+endif()

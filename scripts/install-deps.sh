@@ -5,9 +5,10 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config git
     libtorch-dev libopenblas0-openmp          # libtorch + a fast float32 BLAS (OpenMP flavour)
-    qt6-base-dev qt6-qpa-plugins libqcustomplot-dev
+    qt6-base-dev qt6-qpa-plugins qt6-svg-dev libqcustomplot-dev
     libhdf5-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
     xvfb xauth                                # headless display for the GUI and screenshots
+    jq                                        # JSON in the documentation scripts
 )
 
 sudo=""

@@ -1,8 +1,10 @@
-// lamina: the desktop app. `lamina [MODEL]` opens MODEL, or the bundled demo model.
-// `--screenshot FILE.png` saves the window once shown and exits (docs, CI, bug reports).
+// lamina: the desktop app. `lamina [MODEL]` opens MODEL (no model: the start page).
+// `--screenshot FILE.png` waits for the computations, saves the window and exits (docs, bug
+// reports); `--view` picks what it shows.
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include <QApplication>
@@ -12,6 +14,7 @@
 #include "app_paths.h"
 #include "common/runtime.h"
 #include "main_window.h"
+#include "session.h"
 
 int main(int argc, char** argv) {
     // libgomp (loaded with libtorch) reads OMP_WAIT_POLICY before main runs, so choose the
@@ -31,19 +34,43 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription("Depth-pruning workbench for large language models");
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument("model", "Model directory to open (default: the demo model)");
-    QCommandLineOption screenshot("screenshot", "Save a screenshot to FILE and exit.", "FILE");
-    parser.addOption(screenshot);
+    parser.addPositionalArgument("model", "Model directory (or llama2.c checkpoint) to open");
+    const QCommandLineOption model("model", "Model to open (same as the positional argument).", "DIR");
+    const QCommandLineOption results("results", "Results file to use (default: one per model in the app's data folder).", "FILE");
+    const QCommandLineOption view("view", "View to show: heatmap, importance, layers, trajectories, results, model.", "VIEW");
+    const QCommandLineOption screenshot("screenshot", "Wait until every computation has finished, save the window to FILE (PNG) and exit.", "FILE");
+    const QCommandLineOption plan("plan", "Pruning plan to load once the model is open.", "PLAN");
+    const QCommandLineOption timeout("timeout", "With --screenshot: give up after SECONDS (default 1800).", "SECONDS", "1800");
+    parser.addOptions({model, results, view, plan, screenshot, timeout});
     parser.process(app);
 
     lamina::MainWindow window;
-    const QStringList args = parser.positionalArguments();
-    window.openModel(args.isEmpty() ? lamina::demoModelDir() : args.first());
+    QString modelPath = parser.value(model);
+    if (modelPath.isEmpty() && !parser.positionalArguments().isEmpty()) modelPath = parser.positionalArguments().first();
+    if (!modelPath.isEmpty() && !window.openModel(modelPath, parser.isSet(screenshot), parser.value(results))) {
+        if (parser.isSet(screenshot)) {
+            std::fprintf(stderr, "lamina: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+    }
+    if (parser.isSet(plan)) window.loadPlanFile(parser.value(plan));
+    if (parser.isSet(view) && !window.showView(parser.value(view))) {
+        std::fprintf(stderr, "lamina: unknown view '%s'\n", qPrintable(parser.value(view)));
+        return 2;
+    }
     window.show();
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
-        QTimer::singleShot(500, &window, [&window, file] {
+        const int limitMs = parser.value(timeout).toInt() * 1000;
+        QTimer::singleShot(100, &window, [&window, file, limitMs] {
+            if (!window.session()->waitIdle(limitMs)) {
+                std::fprintf(stderr, "lamina: computations still running after the timeout\n");
+                QApplication::exit(3);
+                return;
+            }
+            QApplication::processEvents();
             const bool ok = window.grab().save(file);
+            if (!ok) std::fprintf(stderr, "lamina: could not write %s\n", qPrintable(file));
             QApplication::exit(ok ? 0 : 1);
         });
     }

@@ -3,32 +3,99 @@
 #include <QMainWindow>
 
 class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+class QStackedWidget;
+class QTabWidget;
 class QTableView;
+class QTableWidget;
+class QMenu;
 
 namespace lamina {
 
+class HeatmapView;
+class ImportanceView;
+class LayerMapView;
 class LayerTableModel;
+class Session;
+class TrajectoryView;
+class Job;
 
-/// The app's main window. For now: the open model's description and its layer table.
+/// The app's main window: start page, then the session's views — layer map with the plan's
+/// re-evaluation and the merge-threshold slider, CKA heatmap, importance curves, trajectories,
+/// results table and the model's layer table — with a job bar (progress, ETA, Cancel).
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-    /// Describes the model at `path` and shows it; on failure shows the error (message box
-    /// unless `quiet`) and keeps the previous model. Returns whether it succeeded.
-    bool openModel(const QString& path, bool quiet = false);
+    /// Validates the model at `path` (headers only, instant) and starts loading it with its
+    /// results file (`results` empty: the default one) in the background. On bad input shows
+    /// the error (message box unless `quiet`) and keeps the previous model.
+    bool openModel(const QString& path, bool quiet = false, const QString& results = {});
 
+    Session* session() const { return mSession; }
     const LayerTableModel* layerModel() const { return mLayers; }
     QString lastError() const { return mLastError; }
+    HeatmapView* heatmap() const { return mHeatmap; }
+    ImportanceView* importance() const { return mImportance; }
+    LayerMapView* layerMap() const { return mLayerMap; }
+    TrajectoryView* trajectories() const { return mTrajectories; }
+    QSlider* mergeSlider() const { return mMergeSlider; }
+    /// Shows a view: "heatmap", "importance", "layers", "trajectories", "results", "model".
+    bool showView(const QString& name);
+    /// Loads a pruning plan file into the session (once the model is open); errors are shown.
+    void loadPlanFile(const QString& file);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
     void createActions();
+    QWidget* createStartPage();
+    QWidget* createLayerPanel();
+    QWidget* createTrajectoryPage();
+    QWidget* createResultsPage();
+    void connectSession();
     void openModelDialog();
+    void openResultsDialog();
+    void exportPlan();
+    void importPlan();
+    void exportFigure();
+    void exportModelDialog();
+    void exportResultsCsv();
+    void calibrationDialog();
+    void evaluateDialog();
+    void updateRecentMenu();
+    void addRecent(const QString& model, const QString& results);
+    void updatePlanPanel();
+    void updateMergeLabel();
+    void updateResultsTable();
+    void onJobStarted(Job* job);
+    void setDarkMode(bool dark);
 
+    Session* mSession;
+    QStackedWidget* mStack;
+    QTabWidget* mTabs;
     LayerTableModel* mLayers;
     QTableView* mTable;
     QLabel* mHeader;
+    HeatmapView* mHeatmap;
+    ImportanceView* mImportance;
+    LayerMapView* mLayerMap;
+    TrajectoryView* mTrajectories;
+    QTableWidget* mResults;
+    QLabel* mPlanLabel;
+    QSlider* mMergeSlider;
+    QLabel* mMergeLabel;
+    QPushButton* mMergeApply;
+    QProgressBar* mProgress;
+    QLabel* mJobLabel;
+    QPushButton* mCancel;
+    QMenu* mRecentMenu = nullptr;
+    QString mPendingPlan;
     QString mLastError;
 };
 

@@ -1,4 +1,5 @@
 list(APPEND LAMINA_BASE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/patches.cpp
     ${CMAKE_CURRENT_LIST_DIR}/analysis_options.cpp
     ${CMAKE_CURRENT_LIST_DIR}/analysis_records.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cached_analysis.cpp

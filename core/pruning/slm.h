@@ -8,17 +8,12 @@
 #include "data/token_windows.h"
 #include "model/model.h"
 #include "pruning/slm_options.h"
+#include "pruning/slm_types.h"
 #include "pruning/trajectory.h"
 
 namespace lamina {
 
 
-/// A committed merge: original blocks [first, last] became one block.
-struct SlmMerge {
-    int64_t first = 0;
-    int64_t last = 0;
-    double similarity = 0;  ///< mean cosine of final-normed last hidden states, original vs merged
-};
 
 struct SlmResult {
     std::vector<SlmMerge> merges;  ///< in commit order (top-down)
@@ -30,15 +25,6 @@ struct SlmResult {
 SlmResult runSlm(const Model& model, const TokenWindows& calibration, const SlmOptions& options,
                  const ProgressFn& progress = {});
 
-/// One interval of the threshold sweep: for every T in [thresholdLow, thresholdHigh) SLM
-/// commits exactly `merges` (the result is not monotone in T; intervals are disjoint and
-/// cover [−1, 1]).
-struct SlmSweepEntry {
-    double thresholdLow = 0;
-    double thresholdHigh = 0;
-    std::vector<SlmMerge> merges;
-    int64_t removedBlocks = 0;
-};
 
 /// Every distinct SLM result over all thresholds (options.threshold is ignored), highest
 /// thresholds first, computed by re-running the decision procedure only where it can change

@@ -1,8 +1,10 @@
 list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cached_pruning.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plan.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/plan_edit.cpp
     ${CMAKE_CURRENT_LIST_DIR}/prune_options.cpp
     ${CMAKE_CURRENT_LIST_DIR}/trajectory.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sweep_records.cpp
     ${CMAKE_CURRENT_LIST_DIR}/trajectory_records.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES

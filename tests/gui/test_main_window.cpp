@@ -1,7 +1,8 @@
-// The minimal main window on the bundled demo model: the layer table shows what the checkpoint
+// The main window on the bundled demo model: the layer table shows what the checkpoint
 // holds. Expected numbers come from the model's dimensions and the index file written by
 // transformers (metadata.total_parameters), not from our own code.
 
+#include <QStandardPaths>
 #include <QTableView>
 #include <QtTest/QtTest>
 
@@ -14,6 +15,8 @@ using namespace lamina;
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }  // results files go to a test folder
+
     void opensDemoModel() {
         MainWindow window;
         QVERIFY(window.openModel(QString::fromStdString(test::demoModelDir().string()), true));

@@ -1,0 +1,3 @@
+list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/workbench.cpp
+)

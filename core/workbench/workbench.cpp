@@ -1,0 +1,185 @@
+#include "workbench/workbench.h"
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+
+#include "analysis/distribution_distance.h"
+#include "common/error.h"
+#include "model/fingerprint.h"
+#include "model/forward.h"
+#include "model/model.h"
+#include "pruning/apply_plan.h"
+#include "pruning/export.h"
+#include "pruning/slm.h"
+#include "pruning/sweep_records.h"
+#include "store/results_store.h"
+#include "tokenizer/tokenizer_for_model.h"
+
+namespace lamina {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+constexpr int64_t kCheckBatch = 4;  // windows per forward in checkPlan
+
+}  // namespace
+
+struct Workbench::Impl {
+    std::filesystem::path modelPath;
+    ModelSummary summary;
+    std::string fingerprint;
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<ResultsStore> store;
+    std::unique_ptr<Tokenizer> tokenizer;  // loaded on first use
+    std::mutex mutex;       // one long computation at a time
+    std::mutex checkMutex;  // checkPlan runs beside them: the model is immutable, the store thread-safe
+    // checkPlan's reference: the unpruned model's log-probabilities per window batch.
+    std::string referenceFingerprint;
+    std::vector<at::Tensor> referenceLogProbs;
+    double referencePerplexity = 0;
+
+    CalibrationSet calibration(const CalibrationRequest& data, const ProgressFn& progress) {
+        CalibrationSet set = resolveCalibration(data, modelPath, fingerprint);
+        ensureCalibrationIds(set, *model, *store, fingerprint, progress);
+        return set;
+    }
+};
+
+Workbench::Workbench(std::unique_ptr<Impl> impl) : mImpl(std::move(impl)) {}
+Workbench::~Workbench() = default;
+
+std::shared_ptr<Workbench> Workbench::open(const std::filesystem::path& model,
+                                           const std::filesystem::path& results,
+                                           const ProgressFn& progress) {
+    auto impl = std::make_unique<Impl>();
+    impl->modelPath = model;
+    impl->summary = describeModel(model);
+    impl->fingerprint = modelFingerprint(model);
+    LoadOptions load;
+    load.progress = progress;
+    impl->model = loadModel(model, load);
+    impl->store = ResultsStore::open(results);
+    return std::shared_ptr<Workbench>(new Workbench(std::move(impl)));
+}
+
+const std::filesystem::path& Workbench::modelPath() const { return mImpl->modelPath; }
+const ModelSummary& Workbench::summary() const { return mImpl->summary; }
+const std::string& Workbench::fingerprint() const { return mImpl->fingerprint; }
+ResultsStore& Workbench::store() { return *mImpl->store; }
+
+AnalysisReport Workbench::analyze(AnalysisRequest request, const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    request.model = mImpl->modelPath;
+    return analyzeWithCache(request, *mImpl->store, progress, mImpl->model);
+}
+
+PruneReport Workbench::prune(PruneRequest request, const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    request.model = mImpl->modelPath;
+    return pruneWithCache(request, *mImpl->store, progress, mImpl->model);
+}
+
+std::vector<SlmSweepEntry> Workbench::sweepMerges(const CalibrationRequest& data,
+                                                  const SlmOptions& options,
+                                                  const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    const StagedProgress stages(progress, {0.1, 1.0});
+    const CalibrationSet set = mImpl->calibration(data, stages.stage(0));
+    const std::string params = nlohmann::json{{"formula", options.formula},
+                                              {"lowest", options.lowest},
+                                              {"highest", options.highest}}
+                                   .dump();
+    const ResultMeta query = sweepQuery(params, mImpl->fingerprint, set.fingerprint);
+    if (const auto stored = mImpl->store->find(query)) return sweepFromRecord(*stored);
+    std::vector<SlmSweepEntry> sweep = sweepSlm(*mImpl->model, set.windows, options, stages.stage(1));
+    mImpl->store->put(toRecord(query, sweep));
+    return sweep;
+}
+
+PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
+                               const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
+    const auto t0 = std::chrono::steady_clock::now();
+    Impl& s = *mImpl;
+    const CalibrationSet set = s.calibration(data, {});
+    const TokenWindows& w = set.windows;
+    const at::Tensor all = at::tensor(w.ids, at::TensorOptions().dtype(at::kInt))
+                               .to(at::kLong)
+                               .view({w.numWindows, w.seqLen});
+    const bool needReference = s.referenceFingerprint != set.fingerprint;
+    const auto pruned = plan.operations.empty() ? s.model : applyPlan(*s.model, plan);
+    const int64_t batches = (w.numWindows + kCheckBatch - 1) / kCheckBatch;
+    const int64_t steps = batches * (needReference ? 2 : 1);
+    if (needReference) s.referenceLogProbs.clear();
+    double nllSum = 0, baseNllSum = 0, jsSum = 0;
+    int64_t done = 0;
+    reportProgress(progress, 0, steps);
+    const auto logProbs = [](const Model& m, const at::Tensor& ids) {
+        return at::log_softmax(forwardLogits(m, ids).to(at::kFloat), -1);  // (B, T, V)
+    };
+    const auto nll = [](const at::Tensor& logp, const at::Tensor& ids) {
+        const int64_t T = ids.size(1);
+        return -logp.narrow(1, 0, T - 1).gather(2, ids.narrow(1, 1, T - 1).unsqueeze(2)).sum(at::kDouble).item<double>();
+    };
+    for (int64_t b = 0; b < batches; ++b) {
+        const at::Tensor ids = all.narrow(0, b * kCheckBatch, std::min(kCheckBatch, w.numWindows - b * kCheckBatch));
+        if (needReference) {
+            at::Tensor ref = logProbs(*s.model, ids);
+            baseNllSum += nll(ref, ids);
+            s.referenceLogProbs.push_back(ref);
+            reportProgress(progress, ++done, steps);
+        }
+        const at::Tensor& ref = s.referenceLogProbs[static_cast<std::size_t>(b)];
+        const at::Tensor logq = logProbs(*pruned, ids);
+        nllSum += nll(logq, ids);
+        const int64_t V = logq.size(2);
+        jsSum += jsDivergence(ref.reshape({-1, V}), logq.reshape({-1, V})).sum().item<double>();
+        reportProgress(progress, ++done, steps);
+    }
+    const auto predicted = static_cast<double>(w.numWindows * (w.seqLen - 1));
+    if (needReference) {
+        s.referencePerplexity = std::exp(baseNllSum / predicted);
+        s.referenceFingerprint = set.fingerprint;
+    }
+    PlanCheck c;
+    c.perplexity = std::exp(nllSum / predicted);
+    c.basePerplexity = s.referencePerplexity;
+    c.divergence = jsSum / static_cast<double>(w.numWindows * w.seqLen);
+    c.seconds = secondsSince(t0);
+    return c;
+}
+
+std::vector<TaskOutcome> Workbench::evaluate(const EvalRequest& request, const PruningPlan* plan,
+                                             const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    Impl& s = *mImpl;
+    if (!s.tokenizer) s.tokenizer = tokenizerForModel(s.modelPath, s.model->config.vocabSize, "");
+    const bool pruned = plan != nullptr && !plan->operations.empty();
+    const auto model = pruned ? applyPlan(*s.model, *plan) : s.model;
+    const EvalSubject subject{model.get(), s.tokenizer.get(), s.fingerprint,
+                              pruned ? planToJson(*plan)["operations"] : nlohmann::json()};
+    return runEvaluation(subject, request, s.store.get(), progress);
+}
+
+void Workbench::exportModel(const PruningPlan& plan, const std::filesystem::path& out,
+                            const std::string& format, const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    exportPrunedModel(*mImpl->model, plan, mImpl->modelPath, out, parseExportFormat(format),
+                      progress);
+}
+
+PruningPlan Workbench::makePlan(std::vector<PlanOperation> operations, nlohmann::json method) const {
+    PruningPlan p;
+    p.modelFingerprint = mImpl->fingerprint;
+    p.family = mImpl->summary.config.family;
+    p.layers = mImpl->summary.config.numLayers;
+    p.method = std::move(method);
+    p.operations = std::move(operations);
+    return p;
+}
+
+}  // namespace lamina

@@ -1,0 +1,78 @@
+#pragma once
+
+// The engine behind a GUI session, with an interface free of libtorch headers (widgets and the
+// app include this; Qt's `slots` keyword clashes with libtorch).
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/cached_analysis.h"
+#include "common/progress.h"
+#include "data/calibration_request.h"
+#include "eval/run_evaluation.h"
+#include "model/model_summary.h"
+#include "pruning/cached_pruning.h"
+#include "pruning/plan.h"
+#include "pruning/slm_options.h"
+#include "pruning/slm_types.h"
+
+namespace lamina {
+
+class ResultsStore;
+
+/// How a pruning plan changes the model on the calibration data.
+struct PlanCheck {
+    double perplexity = 0;      ///< calibration PPL of the pruned model
+    double basePerplexity = 0;  ///< of the unpruned model
+    double divergence = 0;      ///< mean JS divergence (nats) of next-token distributions vs unpruned
+    double seconds = 0;
+};
+
+/// One open model and its results file. Every computation answers from the results file when
+/// it can and stores what it computes. Calls may come from any thread; they run one at a time,
+/// except `checkPlan`, which runs beside a long computation (a click never waits for one).
+class Workbench {
+public:
+    /// Loads the model at `model` (weights memory-mapped where the dtype allows) and opens
+    /// `results`, creating it when missing. Throws `Error` naming the file on bad input.
+    static std::shared_ptr<Workbench> open(const std::filesystem::path& model,
+                                           const std::filesystem::path& results,
+                                           const ProgressFn& progress = {});
+    ~Workbench();
+
+    const std::filesystem::path& modelPath() const;
+    const ModelSummary& summary() const;
+    const std::string& fingerprint() const;
+    ResultsStore& store();
+
+    /// `request.model` is set to this model.
+    AnalysisReport analyze(AnalysisRequest request, const ProgressFn& progress = {});
+    PruneReport prune(PruneRequest request, const ProgressFn& progress = {});
+    /// Every distinct SLM merge set over all thresholds (stored as kind "merge_sweep").
+    std::vector<SlmSweepEntry> sweepMerges(const CalibrationRequest& data,
+                                           const SlmOptions& options,
+                                           const ProgressFn& progress = {});
+    /// Calibration perplexity and output divergence of `plan` against the unpruned model
+    /// (the unpruned log-probabilities are kept for the last calibration set, so repeated
+    /// checks cost one forward pass of the pruned model).
+    PlanCheck checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
+                        const ProgressFn& progress = {});
+    /// Evaluates the model, pruned by `plan` when given.
+    std::vector<TaskOutcome> evaluate(const EvalRequest& request, const PruningPlan* plan,
+                                      const ProgressFn& progress = {});
+    /// Writes the pruned model (`format`: "hf" | "decilm"), as `lamina-cli apply` does.
+    void exportModel(const PruningPlan& plan, const std::filesystem::path& out,
+                     const std::string& format, const ProgressFn& progress = {});
+
+    /// A plan for this model with `operations` (fingerprint, family and layers filled in).
+    PruningPlan makePlan(std::vector<PlanOperation> operations, nlohmann::json method) const;
+
+private:
+    struct Impl;
+    explicit Workbench(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> mImpl;
+};
+
+}  // namespace lamina
