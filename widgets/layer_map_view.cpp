@@ -41,6 +41,12 @@ void LayerMapView::setPreviewMerges(std::vector<PlanOperation> merges) {
     update();
 }
 
+void LayerMapView::setHighlight(int64_t first, int64_t last) {
+    mHighlightFirst = first;
+    mHighlightLast = last;
+    update();
+}
+
 QSize LayerMapView::sizeHint() const {
     const int64_t L = mPlan.layers();
     return {kLabel + 2 * kCellW + kGap + kBracket + 16, kTop + static_cast<int>(L) * rowHeight(L) + 8};
@@ -108,6 +114,12 @@ void LayerMapView::paintEvent(QPaintEvent*) {
                 p.drawRoundedRect(r, 3, 3);
             }
         }
+    }
+    if (mHighlightFirst <= mHighlightLast && mHighlightLast < mPlan.layers()) {
+        const QRect a = cellRect(mHighlightFirst, -1), b = cellRect(mHighlightLast, 1);
+        p.setPen(QPen(Qt::red, 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRect(a.topLeft(), b.bottomRight()).adjusted(-2, -2, 2, 2));
     }
     // Brackets for merge windows (solid: in the plan; dashed: the slider's preview).
     const int x = kLabel + 2 * kCellW + kGap + 6;

@@ -23,6 +23,8 @@ public:
     void setModel(const ModelSummary& summary);
     void setPlan(const EditablePlan& plan);
     void setPreviewMerges(std::vector<PlanOperation> merges);
+    /// Highlights blocks [first, last] (a layer pair selected elsewhere); first > last clears.
+    void setHighlight(int64_t first, int64_t last);
 
     /// The unit under a widget position, if any (used by clicks; exposed for tests).
     std::optional<Unit> unitAt(const QPoint& pos) const;
@@ -44,6 +46,7 @@ private:
     ModelSummary mSummary;
     EditablePlan mPlan;
     std::vector<PlanOperation> mPreview;
+    int64_t mHighlightFirst = 0, mHighlightLast = -1;
 };
 
 }  // namespace lamina

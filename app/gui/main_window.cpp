@@ -14,6 +14,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -105,6 +106,7 @@ MainWindow::MainWindow(QWidget* parent)
     mTabs->setDocumentMode(true);
 
     auto* work = new QSplitter(Qt::Horizontal, this);
+    mSplitter = work;
     work->addWidget(createLayerPanel());
     work->addWidget(mTabs);
     work->setStretchFactor(1, 1);
@@ -135,6 +137,9 @@ MainWindow::MainWindow(QWidget* parent)
     resize(1320, 860);
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
+    mSplitter->restoreState(settings.value("window/splitter").toByteArray());
+    mTabs->setCurrentIndex(settings.value("window/tab", 0).toInt());
     setDarkMode(settings.value("view/dark", false).toBool());
 }
 
@@ -163,6 +168,16 @@ QWidget* MainWindow::createStartPage() {
     }
     buttons->addStretch(1);
     layout->addLayout(buttons);
+    mRecentList = new QListWidget(page);
+    mRecentList->setMaximumWidth(700);
+    mRecentList->setToolTip(tr("Recently opened models (double-click to open)"));
+    auto* recentRow = new QHBoxLayout;
+    recentRow->addStretch(1);
+    recentRow->addWidget(mRecentList, 2);
+    recentRow->addStretch(1);
+    layout->addWidget(new QLabel(tr("<center>Recent models</center>"), page));
+    layout->addLayout(recentRow, 1);
+    connect(mRecentList, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { openModel(item->text()); });
     connect(open, &QPushButton::clicked, this, &MainWindow::openModelDialog);
     connect(results, &QPushButton::clicked, this, &MainWindow::openResultsDialog);
     connect(demo, &QPushButton::clicked, this, [this] { openModel(demoModelDir()); });
@@ -276,6 +291,10 @@ void MainWindow::createActions() {
     QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::openModelDialog);
     open->setShortcut(QKeySequence::Open);
     open->setToolTip(tr("Open a Hugging Face model directory or a llama2.c checkpoint"));
+    file->addAction(tr("Open llama2.c &Checkpoint…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open llama2.c Checkpoint"), {}, tr("llama2.c checkpoint (*.bin)"));
+        if (!f.isEmpty()) openModel(f);
+    });
     file->addAction(tr("Open &Results File…"), this, &MainWindow::openResultsDialog);
     QAction* demo = file->addAction(tr("Open &Demo Model"), this, [this] { openModel(demoModelDir()); });
     demo->setToolTip(tr("The bundled 16-layer TinyStories model"));
@@ -354,6 +373,25 @@ void MainWindow::connectSession() {
     connect(mSession, &Session::openFailed, this, [this](const QString& message) {
         mLastError = message;
         QMessageBox::critical(this, tr("Cannot open model"), message);
+    });
+    connect(mHeatmap, &HeatmapView::pairSelected, this, [this](int i, int j) {
+        const SimilarityMatrix* m = mHeatmap->current();
+        if (m == nullptr) return;
+        int64_t first = std::min(i, j), last = std::max(i, j);
+        if (m->representation == "residual") {
+            last -= 1;  // h_i … h_j are joined by blocks i … j−1
+        } else {
+            first /= 2;  // sublayer outputs: attn.k, mlp.k alternate
+            last /= 2;
+        }
+        mLayerMap->setHighlight(first, last);
+        statusBar()->showMessage(tr("%1 × %2: %3 — blocks %4–%5 highlighted on the layer map")
+                                     .arg(QString::fromStdString(m->labels[static_cast<std::size_t>(i)]),
+                                          QString::fromStdString(m->labels[static_cast<std::size_t>(j)]))
+                                     .arg(m->at(i, j), 0, 'f', 4)
+                                     .arg(first)
+                                     .arg(last),
+                                 8000);
     });
     connect(mSession, &Session::analysisChanged, this, [this] {
         mHeatmap->setMatrices(mSession->analysis().similarities);
@@ -474,9 +512,13 @@ void MainWindow::addRecent(const QString& model, const QString& results) {
 }
 
 void MainWindow::updateRecentMenu() {
+    const QStringList recent = QSettings().value("recent/models").toStringList();
+    if (mRecentList != nullptr) {
+        mRecentList->clear();
+        mRecentList->addItems(recent);
+    }
     if (mRecentMenu == nullptr) return;
     mRecentMenu->clear();
-    const QStringList recent = QSettings().value("recent/models").toStringList();
     for (const QString& path : recent) mRecentMenu->addAction(path, this, [this, path] { openModel(path); });
     mRecentMenu->setEnabled(!recent.isEmpty());
 }
@@ -727,7 +769,11 @@ void MainWindow::setDarkMode(bool dark) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    QSettings().setValue("window/geometry", saveGeometry());
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    settings.setValue("window/splitter", mSplitter->saveState());
+    settings.setValue("window/tab", mTabs->currentIndex());
     mSession->cancelJobs();  // the session's destructor waits for them to stop
     event->accept();
 }

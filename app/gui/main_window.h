@@ -6,10 +6,12 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSlider;
+class QSplitter;
 class QStackedWidget;
 class QTabWidget;
 class QTableView;
 class QTableWidget;
+class QListWidget;
 class QMenu;
 
 namespace lamina {
@@ -79,6 +81,7 @@ private:
     Session* mSession;
     QStackedWidget* mStack;
     QTabWidget* mTabs;
+    QSplitter* mSplitter;
     LayerTableModel* mLayers;
     QTableView* mTable;
     QLabel* mHeader;
@@ -95,6 +98,7 @@ private:
     QLabel* mJobLabel;
     QPushButton* mCancel;
     QMenu* mRecentMenu = nullptr;
+    QListWidget* mRecentList = nullptr;
     QString mPendingPlan;
     QString mLastError;
 };
