@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <optional>
 
 #include "analysis/distribution_distance.h"
 #include "common/error.h"
@@ -46,6 +47,23 @@ struct Workbench::Impl {
         CalibrationSet set = resolveCalibration(data, modelPath, fingerprint);
         ensureCalibrationIds(set, *model, *store, fingerprint, progress);
         return set;
+    }
+
+    // checkPlan's calibration set, kept between clicks (re-reading a text file or the store on
+    // every click would be wasted work).
+    CalibrationRequest checkRequest;
+    std::optional<CalibrationSet> checkSet;
+
+    const CalibrationSet& checkCalibration(const CalibrationRequest& data) {
+        const CalibrationRequest& r = checkRequest;
+        const bool same = checkSet && r.text == data.text && r.tokenizer == data.tokenizer &&
+                          r.seqLen == data.seqLen && r.windows == data.windows && r.bos == data.bos &&
+                          r.seed == data.seed;
+        if (!same) {
+            checkSet = calibration(data, {});
+            checkRequest = data;
+        }
+        return *checkSet;
     }
 };
 
@@ -105,7 +123,7 @@ PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest
     const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
     const auto t0 = std::chrono::steady_clock::now();
     Impl& s = *mImpl;
-    const CalibrationSet set = s.calibration(data, {});
+    const CalibrationSet& set = s.checkCalibration(data);
     const TokenWindows& w = set.windows;
     const at::Tensor all = at::tensor(w.ids, at::TensorOptions().dtype(at::kInt))
                                .to(at::kLong)
