@@ -87,7 +87,7 @@ std::vector<std::pair<double, double>> ImportanceView::curve(const QString& kind
     const std::size_t count = s->shape.size() == 2 ? static_cast<std::size_t>(s->shape[1]) : s->units.size();
     for (std::size_t k = 0; k < count && k < s->units.size(); ++k) {
         const std::string& u = s->units[k];
-        if (u.rfind(prefix, 0) != 0 && !(s->shape.size() == 2 && kind == "block")) continue;
+        if (u.rfind(prefix, 0) != 0) continue;
         const double v = s->values[k];
         if (std::isfinite(v)) points.emplace_back(parseUnit(u).layer, v);
     }

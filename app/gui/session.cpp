@@ -122,7 +122,8 @@ void Session::loadStoredResults() {
                 const auto metric = r.attributes.find("metric");
                 EvalTask task{ppl ? meta.method.substr(4) : meta.method,
                               metric != r.attributes.end() ? metric->second : "acc", ppl};
-                const bool pruned = meta.parameters.find("\"plan\":null") == std::string::npos;
+                const auto params = nlohmann::json::parse(meta.parameters, nullptr, false);  // no throw
+                const bool pruned = params.is_object() && !params.value("plan", nlohmann::json()).is_null();
                 mEvaluations.push_back({pruned ? tr("pruned") : tr("unpruned"), outcomeFromRecord(r, task)});
             }
         } catch (const Error&) {

@@ -14,22 +14,25 @@ int64_t rowsPerPiece(const Model& model) {
     return std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);
 }
 
-// The reference output of one chunk: final-normed hidden states and logits, (B·T, ·).
+// The reference output of one chunk: final-normed hidden states and, (B·T, V) float32, the
+// logits (L2) or their log-softmax (the distribution divergences) — computed once here rather
+// than again for every candidate compared against it.
 struct Reference {
     at::Tensor normed;  // (B·T, d)
-    at::Tensor logits;  // (B·T, V) float32
+    at::Tensor values;  // (B·T, V) float32: logits for L2, log-probabilities otherwise
 };
 
-Reference makeReference(const Model& model, const at::Tensor& hL) {
+Reference makeReference(const Model& model, const at::Tensor& hL, Divergence divergence) {
     Reference r;
     r.normed = finalNorm(model, hL).reshape({-1, hL.size(-1)});
     const int64_t rows = rowsPerPiece(model);
     std::vector<at::Tensor> pieces;
     for (int64_t i = 0; i < r.normed.size(0); i += rows) {
         const int64_t n = std::min(rows, r.normed.size(0) - i);
-        pieces.push_back(at::linear(r.normed.narrow(0, i, n), model.lmHead).to(at::kFloat));
+        at::Tensor logits = at::linear(r.normed.narrow(0, i, n), model.lmHead).to(at::kFloat);
+        pieces.push_back(divergence == Divergence::L2 ? logits : at::log_softmax(logits, -1));
     }
-    r.logits = at::cat(pieces, 0);
+    r.values = at::cat(pieces, 0);
     return r;
 }
 
@@ -53,20 +56,20 @@ Sums compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, con
         const int64_t n = std::min(rows, B * T - r);
         const at::Tensor logits = at::linear(flat.narrow(0, r, n), model.lmHead).to(at::kFloat);
         const at::Tensor logq = at::log_softmax(logits, -1);
-        const at::Tensor refLogits = ref.logits.narrow(0, r, n);
+        const at::Tensor refValues = ref.values.narrow(0, r, n);
         switch (divergence) {
             case Divergence::Js:
-                s.divergence += jsDivergence(at::log_softmax(refLogits, -1), logq).sum().item<double>();
+                s.divergence += jsDivergence(refValues, logq).sum().item<double>();
                 break;
             case Divergence::JsReleased: {
-                const at::Tensor logp = at::log_softmax(refLogits, -1);
+                const at::Tensor& logp = refValues;
                 const at::Tensor logm = at::logaddexp(logp, logq) - std::log(2.0);
                 const at::Tensor m = logm.exp();
                 s.divergence += 0.5 * (m * (2 * logm - logp - logq)).sum(at::kDouble).item<double>();
                 break;
             }
             case Divergence::Kl:
-                s.divergence += klDivergence(at::log_softmax(refLogits, -1), logq).sum().item<double>();
+                s.divergence += klDivergence(refValues, logq).sum().item<double>();
                 break;
             case Divergence::Angular: {
                 const at::Tensor cos = at::cosine_similarity(
@@ -75,7 +78,7 @@ Sums compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, con
                 break;
             }
             case Divergence::L2:
-                s.divergence += (logits - refLogits).to(at::kDouble).norm(2, {-1}).sum().item<double>();
+                s.divergence += (logits - refValues).to(at::kDouble).norm(2, {-1}).sum().item<double>();
                 break;
         }
         const at::Tensor t = targets.narrow(0, r, n);
@@ -126,7 +129,8 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
             else mid[i] = h[i] + x;
         };
         const at::Tensor hL = runBlocks(model, h0, 0, L, base, options.prefixReuse ? &taps : nullptr);
-        const Reference ref = makeReference(model, separateReference ? runBlocks(model, h0, 0, L) : hL);
+        const Reference ref = makeReference(model, separateReference ? runBlocks(model, h0, 0, L) : hL,
+                                            options.divergence);
         baseNll += compare(model, hL, ids, ref, options.divergence).nll;
         predicted += ids.size(0) * (T - 1);
         positions += ids.size(0) * T;

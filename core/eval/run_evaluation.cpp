@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/fnv_hash.h"
 #include "data/calibration.h"
@@ -14,10 +15,6 @@
 namespace lamina {
 
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // A result for `query` already in the store, or nullopt.
 std::optional<TaskOutcome> fromStore(const ResultsStore* store, const ResultMeta& query,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "model/model.h"
 
@@ -37,7 +38,7 @@ ZeroShotRun evaluateZeroShot(const Model& model, const Tokenizer& tokenizer,
     }
     run.requests = static_cast<int64_t>(requests.size());
     run.metrics = aggregateTask(task, run.scores);
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    run.seconds = secondsSince(t0);
     return run;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "analysis/distribution_distance.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "model/fingerprint.h"
 #include "model/forward.h"
@@ -20,10 +21,6 @@
 namespace lamina {
 
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 constexpr int64_t kCheckBatch = 4;  // windows per forward in checkPlan
 
