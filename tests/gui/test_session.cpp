@@ -180,13 +180,16 @@ private Q_SLOTS:
         }
         QVERIFY(matched);
         QVERIFY(window.importance()->selectMetric("js_drop"));
+        int importanceRecords = 0;
         for (const ResultMeta& meta : store->list()) {
             if (meta.kind != "importance" || meta.method != "js_drop") continue;
+            ++importanceRecords;
             const ImportanceScores scores = importanceFromRecord(store->load(meta.key()));
             const auto attn = window.importance()->curve("attn");
             QCOMPARE(attn.size(), std::size_t{5});
             for (const auto& [layer, value] : attn) QCOMPARE(value, scores.value("attn." + std::to_string(static_cast<int>(layer))));
         }
+        QCOMPARE(importanceRecords, 1);
         const auto& shownTrajectories = window.trajectories()->trajectories();
         QCOMPARE(shownTrajectories.size(), std::size_t{4});
         for (std::size_t k = 0; k < shownTrajectories.size(); ++k) {
