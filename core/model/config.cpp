@@ -1,5 +1,7 @@
 #include "model/config.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "common/json_field.h"
 #include "common/mapped_file.h"
@@ -71,6 +73,17 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
     ModelConfig cfg;
     const JsonField modelType = f["model_type"];
     cfg.family = modelType.string();
+    const bool supported =
+        std::any_of(supportedFamilies().begin(), supportedFamilies().end(),
+                    [&](const FamilyTraits* t) { return cfg.family == t->modelType; });
+    // Hub configs with auto_map point at Python files next to them; transformers would run
+    // those with trust_remote_code. Lamina never runs code from a model directory: say so.
+    if (!supported && f.has("auto_map")) {
+        modelType.fail("is '" + cfg.family +
+                       "', a custom architecture (auto_map names Python code in the model "
+                       "directory); Lamina never runs code from a model directory and supports "
+                       "only its built-in architectures");
+    }
     const FamilyTraits& traits = familyTraits(cfg.family, source);
 
     if (const auto arch = f.optional("architectures");

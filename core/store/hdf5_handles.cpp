@@ -19,7 +19,14 @@ herr_t innermost(unsigned n, const H5E_error2_t* err, void* data) {
 
 }  // namespace
 
-Lock::Lock() : mGuard(hdf5Mutex()) { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+Lock::Lock() : mGuard(hdf5Mutex()) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // A results file may come from anyone. A dataset naming a filter HDF5 does not know would
+    // make it dlopen every lib*.so on HDF5_PLUGIN_PATH (or its default plugin directory) to
+    // find one; the store writes no filters that need plugins, so loading is switched off.
+    static const bool pluginsOff = H5PLset_loading_state(0) >= 0;
+    if (!pluginsOff) throw Error("HDF5: cannot switch off filter plugin loading");
+}
 
 std::string errorText() {
     std::string text;
