@@ -72,6 +72,8 @@ public:
 
     Job* currentJob() const { return mCurrent; }
     bool isBusy() const { return mCurrent != nullptr || !mQueue.empty(); }
+    /// Whether the plan's re-evaluation (its own lane) is running.
+    bool isChecking() const { return mCheckJob != nullptr; }
     /// Cancels the running job and drops the queued ones.
     void cancelJobs();
     /// Processes events until no job runs or is queued (tests, screenshots); false on timeout.

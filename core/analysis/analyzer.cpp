@@ -75,7 +75,8 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
     const at::Tensor all = idsTensor(w);
     const int64_t chunks = (w.numWindows + batch - 1) / batch;
     std::vector<std::vector<at::Tensor>> last(static_cast<std::size_t>(L + 1));
-    reportProgress(progress, 0, chunks);
+    // Progress (and so cancellation) per block: one chunk can be the whole calibration set.
+    reportProgress(progress, 0, chunks * L);
     for (int64_t c = 0; c < chunks; ++c) {
         const at::Tensor ids = all.narrow(0, c * batch, std::min(batch, w.numWindows - c * batch));
         std::vector<at::Tensor> h(static_cast<std::size_t>(L + 1)), attn(static_cast<std::size_t>(L)),
@@ -87,6 +88,9 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
         taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
             const auto i = static_cast<std::size_t>(p.layer);
             (p.site == TapSite::Residual ? h : p.site == TapSite::AttnOut ? attn : mlp)[i] = x;
+            if (p.site == TapSite::Residual && p.layer > 0 && p.layer < L) {
+                reportProgress(progress, c * L + p.layer, chunks * L);
+            }
         };
         runBlocks(model, embedTokens(model, ids), 0, L, {}, &taps);
         const int64_t d = model.config.hiddenSize;
@@ -122,7 +126,7 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
             }
         }
         sweep.tokens += ids.numel();
-        reportProgress(progress, c + 1, chunks);
+        reportProgress(progress, (c + 1) * L, chunks * L);
     }
     if (needAngular) {
         for (auto& rows : last) sweep.lastTokens.push_back(at::cat(rows, 0));

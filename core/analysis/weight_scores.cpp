@@ -1,5 +1,7 @@
 #include "analysis/weight_scores.h"
 
+#include <algorithm>
+
 #include <ATen/core/grad_mode.h>
 
 #include "common/error.h"
@@ -94,7 +96,10 @@ WeightScores taylorScores(const Model& model, const TokenWindows& windows, int n
     const int64_t T = windows.seqLen, N = windows.numWindows;
     const at::Tensor all = at::tensor(windows.ids, at::kInt).to(at::kLong).view({N, T});
     const double totalPredicted = static_cast<double>(N * (T - 1));
-    batchWindows = std::max<int64_t>(1, batchWindows);
+    // A backward pass cannot be interrupted: chunks of at most kTaylorChunkTokens keep a
+    // cancel prompt. Gradients accumulate over chunks, so only the summation order changes.
+    constexpr int64_t kTaylorChunkTokens = 512;
+    batchWindows = std::clamp<int64_t>(batchWindows, 1, std::max<int64_t>(1, kTaylorChunkTokens / T));
     const int64_t chunks = (N + batchWindows - 1) / batchWindows;
     reportProgress(progress, 0, chunks);
     for (int64_t c = 0; c < chunks; ++c) {

@@ -51,13 +51,16 @@ struct Workbench::Impl {
     CalibrationRequest checkRequest;
     std::optional<CalibrationSet> checkSet;
 
-    const CalibrationSet& checkCalibration(const CalibrationRequest& data) {
+    const CalibrationSet& checkCalibration(const CalibrationRequest& data, const ProgressFn& progress) {
         const CalibrationRequest& r = checkRequest;
         const bool same = checkSet && r.text == data.text && r.tokenizer == data.tokenizer &&
                           r.seqLen == data.seqLen && r.windows == data.windows && r.bos == data.bos &&
                           r.seed == data.seed;
         if (!same) {
-            checkSet = calibration(data, {});
+            // Generating a self-generated set can take seconds: forward cancellation only (the
+            // check's own progress starts after it).
+            const ProgressFn cancelOnly = [&progress](int64_t, int64_t) { return !progress || progress(0, 1); };
+            checkSet = calibration(data, cancelOnly);
             checkRequest = data;
         }
         return *checkSet;
@@ -120,7 +123,7 @@ PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest
     const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
     const auto t0 = std::chrono::steady_clock::now();
     Impl& s = *mImpl;
-    const CalibrationSet& set = s.checkCalibration(data);
+    const CalibrationSet& set = s.checkCalibration(data, progress);
     const TokenWindows& w = set.windows;
     const at::Tensor all = at::tensor(w.ids, at::TensorOptions().dtype(at::kInt))
                                .to(at::kLong)
