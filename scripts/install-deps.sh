@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Lamina builds and runs with. Idempotent; needs root (or sudo).
+#   install-deps.sh            what the build, the app and the test suite need
+#   install-deps.sh fuzz       also clang with libFuzzer's runtime (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,12 @@ packages=(
     xvfb xauth                                # headless display for the GUI and screenshots
     jq                                        # JSON in the documentation scripts
 )
+for extra in "$@"; do
+    case "$extra" in
+        fuzz) packages+=(clang libclang-rt-14-dev) ;;
+        *) echo "install-deps: unknown group '$extra' (known: fuzz)" >&2; exit 2 ;;
+    esac
+done
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

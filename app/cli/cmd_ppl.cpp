@@ -52,8 +52,13 @@ int runPpl(const std::vector<std::string>& argv) {
     const std::string text = readTextFile(textPath, std::size_t{1} << 30);
     const auto tokens = tokenizer->encode(text, false);
     const auto bosId = tokenizer->bosId().value_or(model->config.bosTokenId.value_or(1));
-    const TokenWindows windows =
-        makeWindows(tokens, seq, bos, static_cast<TokenId>(bosId), maxWindows);
+    const TokenWindows windows = [&] {
+        try {
+            return makeWindows(tokens, seq, bos, static_cast<TokenId>(bosId), maxWindows);
+        } catch (const Error& e) {
+            throw Error(textPath + ": " + e.what());  // e.g. an empty file: say which
+        }
+    }();
     const double tokenizeSeconds = secondsSince(t1);
 
     const auto t2 = std::chrono::steady_clock::now();

@@ -1,6 +1,8 @@
 #include "model/llama2c_header.h"
 
 #include <cstring>
+#include <initializer_list>
+#include <limits>
 
 #include "common/mapped_file.h"
 
@@ -10,14 +12,26 @@ namespace {
 
 constexpr std::size_t kHeaderBytes = 7 * sizeof(int32_t);
 
-// Number of float32 values the weights occupy, or 0 when the header is implausible.
-uint64_t expectedFloats(const Llama2cHeader& h) {
+// Number of float32 values the weights occupy; nullopt when it does not fit in 64 bits.
+std::optional<uint64_t> expectedFloats(const Llama2cHeader& h) {
     const uint64_t d = h.dim, hd = h.hiddenDim, l = h.numLayers, v = h.vocabSize;
     const uint64_t headSize = d / h.numHeads, kv = headSize * h.numKvHeads;
-    const uint64_t perLayer =
-        2 * d + d * d /*wq*/ + 2 * d * kv /*wk,wv*/ + d * d /*wo*/ + 3 * d * hd /*w1,w2,w3*/;
-    uint64_t n = v * d + l * perLayer + d + uint64_t(h.seqLen) * headSize /*freq_cis*/;
-    if (!h.sharedClassifier) n += v * d;
+    uint64_t n = 0;
+    bool overflow = false;
+    const auto add = [&](std::initializer_list<uint64_t> factors) {
+        uint64_t term = 1;
+        for (uint64_t f : factors) overflow |= __builtin_mul_overflow(term, f, &term);
+        overflow |= __builtin_add_overflow(n, term, &n);
+    };
+    add({v, d});                                       // token embedding
+    add({l, 2, d});                                    // attention and FFN norms
+    add({l, 2, d, d});                                 // wq, wo
+    add({l, 2, d, kv});                                // wk, wv
+    add({l, 3, d, hd});                                // w1, w2, w3
+    add({d});                                          // final norm
+    add({static_cast<uint64_t>(h.seqLen), headSize});  // freq_cis
+    if (!h.sharedClassifier) add({v, d});
+    if (overflow) return std::nullopt;
     return n;
 }
 
@@ -28,8 +42,10 @@ std::optional<Llama2cHeader> probeLlama2c(const std::filesystem::path& path) {
     const auto size = std::filesystem::file_size(path, ec);
     if (ec || size < kHeaderBytes) return std::nullopt;
     const auto file = MappedFile::open(path);
+    if (file->size() < kHeaderBytes) return std::nullopt;  // shrank since file_size
     int32_t raw[7];
     std::memcpy(raw, file->data(), kHeaderBytes);
+    if (raw[5] == std::numeric_limits<int32_t>::min()) return std::nullopt;  // cannot negate
     Llama2cHeader h{raw[0], raw[1],    raw[2], raw[3], raw[4], raw[5] < 0 ? -raw[5] : raw[5],
                     raw[6], raw[5] > 0};
     const int32_t limit = 1 << 20;
@@ -41,7 +57,12 @@ std::optional<Llama2cHeader> probeLlama2c(const std::filesystem::path& path) {
         (h.dim / h.numHeads) % 2 != 0) {
         return std::nullopt;
     }
-    if (kHeaderBytes + expectedFloats(h) * sizeof(float) != size) return std::nullopt;
+    // Compared in floats, not bytes: floats × 4 can wrap around 2^64 and match a tiny file.
+    const auto floats = expectedFloats(h);
+    const uint64_t dataBytes = file->size() - kHeaderBytes;
+    if (!floats || dataBytes % sizeof(float) != 0 || dataBytes / sizeof(float) != *floats) {
+        return std::nullopt;
+    }
     return h;
 }
 

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/mapped_file.h"
+#include "store/global_heap_check.h"
 #include "store/hdf5_attributes.h"
 #include "store/results_store.h"
 
@@ -49,6 +51,11 @@ h5::File openReadOnly(const std::filesystem::path& path) {
     if (::stat(path.c_str(), &st) != 0)
         throw Error(path.string() + ": cannot open results file: " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) throw Error(path.string() + ": not a regular file");
+    {
+        const auto bytes = MappedFile::open(path);  // libhdf5 1.10 hangs on some corrupt heaps
+        checkGlobalHeaps(reinterpret_cast<const char*>(bytes->data()), bytes->size(),
+                         path.string());
+    }
     const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, h5::fileAccess().get());
     if (id < 0) throw Error(path.string() + ": not a readable HDF5 file (corrupt or truncated)");
     return h5::File(id);
@@ -64,6 +71,7 @@ h5::File createInMemory(const std::filesystem::path& name) {
 }
 
 h5::File openInMemory(const std::filesystem::path& name, std::vector<char> image) {
+    checkGlobalHeaps(image.data(), image.size(), name.string());
     h5::PropList fapl = memoryAccess(image.size());
     // The property list keeps its own copy of the image and the driver another while
     // opening; free ours first so the peak stays at about twice the file size.

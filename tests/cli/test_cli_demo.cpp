@@ -115,8 +115,9 @@ private Q_SLOTS:
         QFile empty(dir.filePath("empty.txt"));
         QVERIFY(empty.open(QIODevice::WriteOnly));
         empty.close();
-        verifyBadInput(runCli({"ppl", demo(), "--text", empty.fileName(), "--seq", "16"}),
-                       "too few for one window");
+        const auto emptyText = runCli({"ppl", demo(), "--text", empty.fileName(), "--seq", "16"});
+        verifyBadInput(emptyText, "too few for one window");
+        verifyBadInput(emptyText, empty.fileName() + ": text has 0 tokens");
         verifyBadInput(runCli({"info", dir.path()}), "no config.json");
         QFile pickle(dir.filePath("pytorch_model.bin"));
         QVERIFY(pickle.open(QIODevice::WriteOnly));

@@ -2,12 +2,17 @@
 // BOS at the start, N non-overlapping windows of T tokens).
 
 #include <QtTest/QtTest>
+#include <fstream>
 #include <numeric>
 
 #include "common/error.h"
+#include "data/calibration.h"
 #include "data/token_windows.h"
+#include "expect_error.h"
+#include "tokenizer/tokenizer.h"
 
 using namespace lamina;
+using lamina::test::expectError;
 
 namespace {
 std::vector<TokenId> iota(int n, int start = 10) {
@@ -58,6 +63,31 @@ private Q_SLOTS:
         QCOMPARE(parseBosPolicy("first"), BosPolicy::First);
         QCOMPARE(parseBosPolicy("each"), BosPolicy::Each);
         QVERIFY_THROWS_EXCEPTION(Error, parseBosPolicy("never"));
+    }
+
+    // An empty calibration file: the error names the file (and why), not just "0 tokens".
+    void emptyCalibrationFileIsNamed() {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const std::filesystem::path dir = tmp.path().toStdString();
+        {
+            // llama2.c tokenizer.bin: max length, then (score, length, text) per entry.
+            std::ofstream bin(dir / "tok.bin", std::ios::binary);
+            const int32_t maxLength = 5;
+            bin.write(reinterpret_cast<const char*>(&maxLength), 4);
+            for (const std::string piece : {"<unk>", "<s>", "</s>", "a"}) {
+                const float score = 0;
+                const auto length = static_cast<int32_t>(piece.size());
+                bin.write(reinterpret_cast<const char*>(&score), 4);
+                bin.write(reinterpret_cast<const char*>(&length), 4);
+                bin << piece;
+            }
+        }
+        const auto tokenizer = loadLlama2cTokenizer(dir / "tok.bin", 4);
+        const std::filesystem::path empty = dir / "calibration.txt";
+        std::ofstream(empty).close();
+        expectError([&] { textCalibration(empty, *tokenizer, 16, 0, BosPolicy::First); },
+                    {empty.string() + ": text has 0 tokens", "too few for one window"});
     }
 };
 

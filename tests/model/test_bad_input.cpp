@@ -1,7 +1,10 @@
 // Hostile and broken inputs: every case must give lamina::Error with a message naming the
 // file and the offending tensor or field — never a crash, never a silent success.
 
+#include <sys/resource.h>
+
 #include <QtTest/QtTest>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 
@@ -11,6 +14,7 @@
 #include "model/checkpoint.h"
 #include "model/config.h"
 #include "model/forward.h"
+#include "model/llama2c_header.h"
 #include "model/model.h"
 #include "model/safetensors.h"
 #include "tiny_model.h"
@@ -25,6 +29,8 @@ using lamina::test::writeTinyModel;
 
 namespace {
 
+__extension__ using U128 = unsigned __int128;  // exact arithmetic past 2^64
+
 // Raw safetensors bytes: 8-byte length + header text + data.
 void writeRaw(const fs::path& path, const std::string& header, std::size_t dataBytes,
               std::optional<uint64_t> claimedLength = std::nullopt) {
@@ -33,6 +39,17 @@ void writeRaw(const fs::path& path, const std::string& header, std::size_t dataB
     out.write(reinterpret_cast<const char*>(&len), 8);
     out << header;
     out << std::string(dataBytes, '\0');
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Peak resident set of this process so far, in MiB.
+double peakRssMib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
 }  // namespace
@@ -112,6 +129,51 @@ private Q_SLOTS:
                         QString("'%1' lacks '%2'").arg(e.what(), QString::fromStdString(needle))));
             }
         }
+    }
+
+    // A 2 GB header length in a sparse file that really is 2.1 GB long (so only the header
+    // limit, not the file size, can stop it): refused before the header is read or copied.
+    void hugeHeaderInSparseFile() {
+        const fs::path path = dir() / "huge-header.safetensors";
+        writeRaw(path, "{", 0, uint64_t{2'000'000'000});
+        std::error_code ec;
+        fs::resize_file(path, 2'100'000'000, ec);
+        if (ec) QSKIP(qPrintable(QString("no sparse file: ") + ec.message().c_str()));
+        const double rssBefore = peakRssMib();
+        const auto start = std::chrono::steady_clock::now();
+        expectError([&] { SafetensorsFile::open(path); },
+                    {path.string(), "header length 2000000000", "exceeds", "limit"});
+        const double seconds = secondsSince(start);
+        const double rssGrowth = peakRssMib() - rssBefore;
+        qInfo("2 GB header claim: refused in %.4f s, peak RSS +%.1f MiB", seconds, rssGrowth);
+        QVERIFY2(seconds < 1.0, qPrintable(QString("took %1 s").arg(seconds)));
+        QVERIFY2(rssGrowth < 64.0, qPrintable(QString("peak RSS grew %1 MiB").arg(rssGrowth)));
+    }
+
+    // 10^12 F16 elements with consistent offsets (2 TB): a short file is refused naming the
+    // tensor; a sparse file that long opens lazily, without reading a page of the data.
+    void trillionElements() {
+        const std::string header =
+            R"({"w":{"dtype":"F16","shape":[1000000,1000000],"data_offsets":[0,2000000000000]}})";
+        const fs::path shortFile = dir() / "trillion-short.safetensors";
+        writeRaw(shortFile, header, 64);
+        expectError([&] { SafetensorsFile::open(shortFile); },
+                    {shortFile.string(), "tensor 'w'", "outside the data section"});
+        const fs::path sparse = dir() / "trillion-sparse.safetensors";
+        writeRaw(sparse, header, 0);
+        std::error_code ec;
+        fs::resize_file(sparse, 8 + header.size() + 2'000'000'000'000, ec);
+        if (ec) QSKIP(qPrintable(QString("no 2 TB sparse file: ") + ec.message().c_str()));
+        const double rssBefore = peakRssMib();
+        const auto start = std::chrono::steady_clock::now();
+        const auto file = SafetensorsFile::open(sparse);
+        const double seconds = secondsSince(start);
+        const double rssGrowth = peakRssMib() - rssBefore;
+        qInfo("2 TB sparse file: opened in %.4f s, peak RSS +%.1f MiB", seconds, rssGrowth);
+        QCOMPARE(file->get("w").numel(), int64_t{1'000'000'000'000});
+        QCOMPARE(file->get("w").nbytes, std::size_t{2'000'000'000'000});
+        QVERIFY2(seconds < 1.0, qPrintable(QString("took %1 s").arg(seconds)));
+        QVERIFY2(rssGrowth < 64.0, qPrintable(QString("peak RSS grew %1 MiB").arg(rssGrowth)));
     }
 
     void truncatedFile() {
@@ -247,6 +309,36 @@ private Q_SLOTS:
         out << std::string(1000, '\0');
         out.close();
         expectError([&] { loadModel(path); }, {"model.bin", "unrecognised model file"});
+    }
+
+    // Found by fuzz_llama2c_header's invariant and review: 2^62 + 1000 floats claimed by a
+    // 4028-byte file, because 28 + 4 × (2^62 + 1000) wraps around 2^64 to 4028. The probe must
+    // refuse it instead of handing the loader offsets far past the mapping.
+    void llama2cSizeWrapsAround() {
+        const int32_t header[7] = {1048576, 349526, 1048575, 524288, 262144, 3, 500};
+        const U128 d = 1048576, hd = 349526, l = 1048575, headSize = 2, kv = headSize * 262144;
+        const U128 floats =
+            3 * d + l * (2 * d + 2 * d * d + 2 * d * kv + 3 * d * hd) + d + 500 * headSize;
+        QVERIFY(floats > U128{1} << 62);
+        QCOMPARE(static_cast<uint64_t>(28 + 4 * floats), uint64_t{4028});  // the wrap
+        const fs::path path = dir() / "wrap.bin";
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(header), sizeof header);
+        out << std::string(4000, '\0');
+        out.close();
+        QVERIFY(!probeLlama2c(path));
+        expectError([&] { loadModel(path); }, {"wrap.bin", "unrecognised model file"});
+    }
+
+    // vocab_size INT32_MIN: its negation (the untied-classifier flag) overflowed.
+    void llama2cMinimalVocabSize() {
+        const int32_t header[7] = {8, 16, 1, 2, 1, INT32_MIN, 4};
+        const fs::path path = dir() / "intmin.bin";
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(header), sizeof header);
+        out << std::string(64, '\0');
+        out.close();
+        QVERIFY(!probeLlama2c(path));
     }
 
     void tokenIdOutOfRange() {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -399,6 +400,55 @@ private Q_SLOTS:
         // create=true must not replace a damaged file either.
         expectError([&] { ResultsStore::open(path, true); }, {path.string()});
         if (!fs::is_directory(path)) QVERIFY(bytesOf(path) == before);
+    }
+
+    // Found by fuzz_results_store: libhdf5 1.10 loops forever on a global heap (where the
+    // variable-length string attributes live) whose free-space entry has size 0 (`lamina-cli
+    // show` hung), and parses an object claiming more bytes than its collection holds without
+    // complaint (the strings then read as garbage). The store refuses both up front.
+    void corruptGlobalHeap_data() {
+        QTest::addColumn<QString>("damage");
+        QTest::newRow("free space of size 0") << "freeZero";
+        QTest::newRow("object past the end") << "objectPastEnd";
+    }
+
+    void corruptGlobalHeap() {
+        QFETCH(QString, damage);
+        const fs::path path = file(qPrintable("heap-" + damage + ".h5"));
+        ResultsStore::open(path)->put(similarity("cka_linear", 5));
+        std::string bytes = bytesOf(path);
+        // The collection ("GCOL", version 1, 3 reserved, 8-byte size), then objects (2-byte
+        // index, 2-byte refs, 4 reserved, 8-byte size, data padded to 8); index 0 is the free
+        // space closing the collection, its size covering its own header.
+        const std::size_t at = bytes.find("GCOL");
+        QVERIFY(at != std::string::npos);
+        const auto u64 = [&](std::size_t p) {
+            uint64_t v = 0;
+            std::memcpy(&v, bytes.data() + p, 8);
+            return v;
+        };
+        const std::size_t end = at + u64(at + 8);
+        std::size_t p = at + 16;
+        std::size_t firstObject = 0, freeSpace = 0;
+        while (p + 16 <= end) {
+            const int index = static_cast<unsigned char>(bytes[p]) |
+                              static_cast<unsigned char>(bytes[p + 1]) << 8;
+            if (index == 0) {
+                freeSpace = p;
+                break;
+            }
+            if (firstObject == 0) firstObject = p;
+            p += 16 + (u64(p + 8) + 7) / 8 * 8;
+        }
+        QVERIFY(firstObject != 0 && freeSpace != 0);
+        const uint64_t size = damage == "freeZero" ? 0 : uint64_t{1} << 40;
+        std::memcpy(bytes.data() + (damage == "freeZero" ? freeSpace : firstObject) + 8, &size, 8);
+        writeBytes(path, bytes);
+        const auto start = std::chrono::steady_clock::now();
+        expectError([&] { ResultsStore::open(path, false)->list(); },
+                    {path.string() + ": not a readable HDF5 file (corrupt global heap at byte " +
+                     std::to_string(at)});
+        QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
     }
 
     void missingFile() {

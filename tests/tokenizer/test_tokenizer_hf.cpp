@@ -117,6 +117,41 @@ private Q_SLOTS:
         QVERIFY(mLlama2->decode(ids) == text);
         QVERIFY(llama3->decode(llama3->encode(text, false)) == text);
     }
+
+    // 10^6 characters without a space (one pre-token for every tokenizer) and 10^6 words:
+    // encoding stays near-linear (a BPE that rescans the word per merge would take hours).
+    // Measured 0.4-2.6 s per case on the 2-core development machine; the limit is 10x that.
+    void millionTokenLines_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<bool>("words");
+        for (const char* name : {"llama2", "llama3", "qwen3"}) {
+            QTest::addRow("%s, one word", name) << name << false;
+            QTest::addRow("%s, 10^6 words", name) << name << true;
+        }
+    }
+
+    void millionTokenLines() {
+        QFETCH(QString, name);
+        QFETCH(bool, words);
+        const auto tok = loadHfTokenizer(tokenizerJson(name.toStdString().c_str()));
+        std::string text;
+        if (words) {
+            // Mixed words, so the word cache sees more than one entry.
+            const char* vocab[] = {"the ", "cat ", "sat ", "on ", "a ", "mat, ", "happily. "};
+            for (int i = 0; i < 1'000'000; ++i) text += vocab[(i * 7 + i / 3) % 7];
+        } else {
+            // Letters only, no repeating pattern short enough for one token.
+            for (int i = 0; i < 1'000'000; ++i)
+                text += static_cast<char>('a' + (int64_t{i} * i + i / 7) % 26);
+        }
+        const auto start = std::chrono::steady_clock::now();
+        const auto ids = tok->encode(text, false);
+        const double seconds = secondsSince(start);
+        qInfo("%s: %zu bytes -> %zu ids in %.3f s", qPrintable(name), text.size(), ids.size(),
+              seconds);
+        QVERIFY(tok->decode(ids) == text);
+        QVERIFY2(seconds < 30.0, qPrintable(QString("took %1 s").arg(seconds)));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTokenizerHf)
