@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages Lamina builds and runs with. Idempotent; needs root (or sudo).
 #   install-deps.sh            what the build, the app and the test suite need
 #   install-deps.sh fuzz       also clang with libFuzzer's runtime (scripts/fuzz.sh)
+#   install-deps.sh bench      also Debian's PyTorch (the benchmark peer, tests/bench/*.py)
 set -euo pipefail
 
 packages=(
@@ -14,8 +15,9 @@ packages=(
 )
 for extra in "$@"; do
     case "$extra" in
-        fuzz) packages+=(clang libclang-rt-14-dev) ;;
-        *) echo "install-deps: unknown group '$extra' (known: fuzz)" >&2; exit 2 ;;
+        fuzz) packages+=(clang libclang-rt-14-dev python3) ;;
+        bench) packages+=(python3 python3-torch python3-numpy) ;;
+        *) echo "install-deps: unknown group '$extra' (known: fuzz, bench)" >&2; exit 2 ;;
     esac
 done
 

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "store/child_check.h"
 #include "store/file_lock.h"
 #include "store/file_ops.h"
 #include "store/hdf5_handles.h"
@@ -83,6 +84,35 @@ StoredResult loadAt(hid_t file, const fs::path& path, const ResultLocation& at) 
     return result;
 }
 
+// Opens `path` for reading after a child process has read all of it once (child_check.h).
+h5::File openChecked(const fs::path& path) {
+    store::readInChildOnce(path, [&path] {
+        h5::File file = store::openReadOnly(path);
+        store::schemaVersionOf(file.get(), path);
+        // Every read the store makes — list()'s metadata, find()'s lookup, load()'s records —
+        // on every result, going on past clean errors: the parent may read the others.
+        auto attempt = [](auto fn) {
+            try {
+                fn();
+            } catch (const Error& e) {
+                const std::string what = e.what();
+                if (what.find("allocation failed") != std::string::npos) throw;
+            }
+        };
+        for (const ResultLocation& at : locationsOf(file.get(), path)) {
+            attempt([&] {
+                int64_t sequence = 0;
+                readAt<ResultMeta>(file.get(), path, at, [&](hid_t group) {
+                    return store::readResultMeta(group, at.key, sequence);
+                });
+            });
+            attempt([&] { store::hasResult(file.get(), at.kind, at.key); });
+            attempt([&] { loadAt(file.get(), path, at); });
+        }
+    });
+    return store::openReadOnly(path);
+}
+
 // Adds `result` to the writable `file` with the next sequence number.
 void appendResult(hid_t file, const StoredResult& result) {
     const int64_t sequence = store::maxSequence(file) + 1;
@@ -100,7 +130,7 @@ std::vector<char> newVersion(const fs::path& path, const fs::path& temp,
         appendResult(out.get(), result);
         return store::closeToImage(out, temp);
     }
-    h5::File current = store::openReadOnly(path);
+    h5::File current = openChecked(path);
     const int64_t version = store::schemaVersionOf(current.get(), path);
     if (version > ResultsStore::kSchemaVersion)
         throw Error(store::newerSchemaMessage(path, version));
@@ -128,6 +158,7 @@ void createEmptyStore(const fs::path& path) {
         store::writeNewFile(temp.path(), store::closeToImage(out, temp.path()), path);
         store::replaceFile(temp.path(), path);
         temp.commit();
+        store::trustFile(path);
     } catch (const Error& e) {
         throw Error(path.string() + ": cannot create results file: " + e.what());
     }
@@ -143,7 +174,7 @@ std::shared_ptr<ResultsStore> ResultsStore::open(const fs::path& path, bool crea
         createEmptyStore(path);
     }
     h5::Lock lock;
-    h5::File file = store::openReadOnly(path);
+    h5::File file = openChecked(path);
     const int64_t version = store::schemaVersionOf(file.get(), path);
     impl->schemaVersion = static_cast<int>(std::min<int64_t>(version, 1'000'000));
     if (version > kSchemaVersion) impl->readOnlyReason = store::newerSchemaMessage(path, version);
@@ -160,7 +191,7 @@ int ResultsStore::fileSchemaVersion() const { return mImpl->schemaVersion; }
 
 std::vector<ResultMeta> ResultsStore::list() const {
     h5::Lock lock;
-    h5::File file = store::openReadOnly(mImpl->path);
+    h5::File file = openChecked(mImpl->path);
     std::vector<std::tuple<int64_t, std::string, std::string, ResultMeta>> rows;
     for (const ResultLocation& at : locationsOf(file.get(), mImpl->path)) {
         int64_t sequence = 0;
@@ -187,7 +218,7 @@ std::optional<StoredResult> ResultsStore::find(const ResultMeta& query) const {
     }
     const ResultLocation at{query.kind, query.key()};
     h5::Lock lock;
-    h5::File file = store::openReadOnly(mImpl->path);
+    h5::File file = openChecked(mImpl->path);
     bool present = false;
     try {
         present = store::hasResult(file.get(), at.kind, at.key);
@@ -200,7 +231,7 @@ std::optional<StoredResult> ResultsStore::find(const ResultMeta& query) const {
 
 StoredResult ResultsStore::load(const std::string& key) const {
     h5::Lock lock;
-    h5::File file = store::openReadOnly(mImpl->path);
+    h5::File file = openChecked(mImpl->path);
     for (const ResultLocation& at : locationsOf(file.get(), mImpl->path))
         if (at.key == key) return loadAt(file.get(), mImpl->path, at);
     throw Error(mImpl->path.string() + ": no result " + key);
@@ -224,6 +255,7 @@ void ResultsStore::put(StoredResult result) {
         store::writeNewFile(temp.path(), newVersion(path, temp.path(), result), path);
         store::replaceFile(temp.path(), path);
         temp.commit();
+        store::trustFile(path);
     } catch (const Error& e) {
         throw Error(path.string() + ": cannot write result " + meta.key() + ": " + e.what());
     } catch (const std::bad_alloc&) {

@@ -1,6 +1,7 @@
 list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/file_lock.cpp
     ${CMAKE_CURRENT_LIST_DIR}/file_ops.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/child_check.cpp
     ${CMAKE_CURRENT_LIST_DIR}/global_heap_check.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hdf5_arrays.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hdf5_attributes.cpp

@@ -551,6 +551,40 @@ private Q_SLOTS:
         expectIt([&] { store->load(key); });
     }
 
+    // Results files found by fuzz_results_store that crash libhdf5 1.10 (SIGSEGV in
+    // H5HG_read and attribute decoding) or make it allocate and touch 1.9 GB: each is refused
+    // with a clear error by the checking child process, and this process survives.
+    void libhdf5CrashesAreContained_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("why");
+        QTest::newRow("segv 044c87") << "libhdf5-segv-044c87.h5" << "crashed the HDF5 library";
+        QTest::newRow("segv e1edd9") << "libhdf5-segv-e1edd9.h5" << "crashed the HDF5 library";
+        QTest::newRow("segv e7a212") << "libhdf5-segv-e7a212.h5" << "crashed the HDF5 library";
+        QTest::newRow("1.9 GB vlen") << "libhdf5-2gb-4db824.h5" << "MiB of memory";
+    }
+
+    void libhdf5CrashesAreContained() {
+        QFETCH(QString, name);
+        QFETCH(QString, why);
+        const fs::path source = fs::path(LAMINA_STORE_TEST_DATA) / name.toStdString();
+        QVERIFY2(fs::exists(source), source.c_str());
+        const fs::path path = file(qPrintable(name));
+        fs::copy_file(source, path, fs::copy_options::overwrite_existing);
+        const std::string before = bytesOf(path);
+        QElapsedTimer timer;
+        timer.start();
+        expectError([&] { ResultsStore::open(path, false)->list(); },
+                    {path.string() + ": not a readable results file", why.toStdString(),
+                     "nothing was loaded"});
+        QVERIFY2(timer.elapsed() < 20'000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(bytesOf(path) == before);
+        // A refused file stays refused (never marked safe), and put() refuses it too.
+        expectError([&] { ResultsStore::open(path, false); }, {why.toStdString()});
+        expectError([&] { ResultsStore::open(path, true)->put(similarity("cka_linear", 2)); },
+                    {why.toStdString()});
+        QVERIFY(bytesOf(path) == before);
+    }
+
     // Bad input is refused before anything is written; the file stays as it was.
     void badInputLeavesFileAlone_data() {
         QTest::addColumn<int>("which");
