@@ -3,6 +3,8 @@
 // every result it held before (each still loads), and a cancelled export leaves either no
 // model directory or a complete one. Rounds per case: LAMINA_STRESS_ROUNDS (default 1;
 // scripts/stress.sh runs more), seed: LAMINA_TEST_SEED. docs/reliability.md has the numbers.
+// Under ThreadSanitizer (scripts/run-tsan.sh): LAMINA_STRESS_THREADS=1 keeps libgomp's
+// workers (invisible to TSan) out of it, LAMINA_STRESS_TIME_SCALE stretches every time limit.
 
 #include <QApplication>
 #include <QMessageBox>
@@ -99,12 +101,17 @@ class TestJobStress : public QObject {
     std::set<std::string> mBaseKeys;
     std::mt19937_64 mRng;
     int mRounds = 1;
+    int mScale = 1;  // multiplies every time limit (sanitizer builds run 5-20x slower)
     DialogCatcher mDialogs;
 
 private Q_SLOTS:
     void initTestCase() {
         LAMINA_REQUIRE_SHARED();
-        configureRuntime(2);
+        configureRuntime(qEnvironmentVariableIsSet("LAMINA_STRESS_THREADS")
+                             ? qEnvironmentVariableIntValue("LAMINA_STRESS_THREADS")
+                             : 2);
+        if (qEnvironmentVariableIsSet("LAMINA_STRESS_TIME_SCALE"))
+            mScale = std::max(1, qEnvironmentVariableIntValue("LAMINA_STRESS_TIME_SCALE"));
         quint64 seed = QRandomGenerator::system()->generate64();
         if (qEnvironmentVariableIsSet("LAMINA_TEST_SEED"))
             seed = qEnvironmentVariable("LAMINA_TEST_SEED").toULongLong();
@@ -116,7 +123,7 @@ private Q_SLOTS:
         Session session;
         session.setCalibration(smallCalibration());
         session.openModel(demoModel(), mBase);
-        QVERIFY(session.waitIdle(300000));
+        QVERIFY(session.waitIdle(300000 * mScale));
         QVERIFY(session.isOpen());
         for (const ResultMeta& m : ResultsStore::open(mBase.toStdString(), false)->list())
             mBaseKeys.insert(m.key());
@@ -159,7 +166,7 @@ private Q_SLOTS:
             });
             session.setCalibration(smallCalibration());
             session.openModel(demoModel(), results);
-            QVERIFY(session.waitIdle(60000));  // answered from the copied file
+            QVERIFY(session.waitIdle(60000 * mScale));  // answered from the copied file
             QVERIFY(session.isOpen());
             startJob(session, kind, exportDir);
             QTest::qWait(delayMs(mRng));
@@ -171,9 +178,9 @@ private Q_SLOTS:
             t.start();
             if (stop == "cancel") {  // the Cancel button: stops the queue, not the plan check
                 session.cancelJobs();
-                QTRY_VERIFY_WITH_TIMEOUT(!session.isBusy(), 5000);
+                QTRY_VERIFY_WITH_TIMEOUT(!session.isBusy(), 5000 * mScale);
                 stopMs = t.elapsed();
-                QVERIFY(session.waitIdle(60000));
+                QVERIFY(session.waitIdle(60000 * mScale));
                 window->close();
             } else {
                 window->close();  // what the user's close button does; then the app deletes it
@@ -183,7 +190,7 @@ private Q_SLOTS:
             slowestStopMs = std::max(slowestStopMs, stopMs);
             QVERIFY2(failures.isEmpty(), qPrintable(tag + ": " + failures.join("; ")));
             QVERIFY2(mDialogs.texts.isEmpty(), qPrintable(tag + ": " + mDialogs.texts.join("; ")));
-            QVERIFY2(stopMs < 5000, qPrintable(QStringLiteral("%1: stopping took %2 ms (%3)").arg(tag).arg(stopMs).arg(stoppedAt)));
+            QVERIFY2(stopMs < 5000 * mScale, qPrintable(QStringLiteral("%1: stopping took %2 ms (%3)").arg(tag).arg(stopMs).arg(stoppedAt)));
             if (stopMs > 1000) qInfo("%s: stop took %lld ms (%s)", qPrintable(tag), static_cast<long long>(stopMs), qPrintable(stoppedAt));
 
             auto store = ResultsStore::open(results.toStdString(), false);
