@@ -95,7 +95,7 @@ const std::set<std::string>& analyzeValueOptions() {
         "calib",     "seq",       "windows",        "metrics",      "out",
         "bos",       "seed",      "representation", "batch",        "threads",
         "dtype",     "tokenizer", "max-tokens",     "minibatch",    "sigma-fraction",
-        "angular-span", "norm-power", "max-rbf-tokens"};
+        "angular-span", "norm-power", "max-rbf-tokens", "weights"};
     return options;
 }
 
@@ -108,7 +108,9 @@ AnalysisRequest parseAnalyzeRequest(const Args& args) {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
     }
     req.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    req.weights = weightResidence(args);
     AnalysisOptions& o = req.options;
+    o.layerByLayer = args.flag("layer-by-layer");
     o.metrics = splitList(args.required("metrics"));
     if (o.metrics.empty()) throw Error("option --metrics: empty list");
     try {

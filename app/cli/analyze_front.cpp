@@ -9,7 +9,7 @@
 namespace lamina::cli {
 
 int runAnalyzeFront(const std::vector<std::string>& argv) {
-    const Args args(argv, analyzeValueOptions(), {"json"});
+    const Args args(argv, analyzeValueOptions(), {"json", "layer-by-layer"});
     const AnalysisRequest req = parseAnalyzeRequest(args);
     const auto store = ResultsStore::open(args.required("out"));
     if (store->readOnly()) throw Error(store->readOnlyReason());

@@ -81,4 +81,11 @@ int64_t Args::requiredInteger(const std::string& name, int64_t min, int64_t max)
     return integer(name, 0, min, max);
 }
 
+WeightResidence weightResidence(const Args& args) {
+    const std::string w = args.valueOr("weights", "mapped");
+    if (w == "mapped") return WeightResidence::Mapped;
+    if (w == "converted") return WeightResidence::Converted;
+    throw Error("option --weights: expected mapped or converted, got '" + w + "'");
+}
+
 }  // namespace lamina::cli

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "model/compute_dtype.h"
+
 namespace lamina::cli {
 
 /// Command-line arguments of one subcommand: positionals and `--name value` / `--name=value`
@@ -32,5 +34,8 @@ private:
     std::map<std::string, std::string> mValues;
     std::set<std::string> mFlags;
 };
+
+/// `--weights mapped|converted` (default mapped; see WeightResidence).
+WeightResidence weightResidence(const Args& args);
 
 }  // namespace lamina::cli

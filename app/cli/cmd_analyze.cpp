@@ -8,7 +8,7 @@
 namespace lamina::cli {
 
 int runAnalyze(const std::vector<std::string>& argv) {
-    const Args args(argv, analyzeValueOptions(), {"json"});
+    const Args args(argv, analyzeValueOptions(), {"json", "layer-by-layer"});
     const AnalysisRequest req = parseAnalyzeRequest(args);
     configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     const auto store = ResultsStore::open(args.required("out"));

@@ -2,6 +2,7 @@
 // both measured in the same process so the ratio is meaningful.
 
 #include <ATen/ATen.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,13 @@ namespace lamina::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Peak resident set of this process so far (mapped weight pages count once touched).
+double peakRssMb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
 
 // Best-of-`repeat` wall time of `fn`, after one warm-up call.
 template <typename Fn>
@@ -52,7 +60,7 @@ double forwardFlops(const ModelConfig& c, int64_t B, int64_t T) {
 }  // namespace
 
 int runBench(const std::vector<std::string>& argv) {
-    const Args args(argv, {"batch", "seq", "repeat", "threads", "gemm-size", "dtype"}, {"json"});
+    const Args args(argv, {"batch", "seq", "repeat", "threads", "gemm-size", "dtype", "weights"}, {"json"});
     const std::string modelPath = args.positional("MODEL");
     const int64_t B = args.integer("batch", 8, 1, 1024);
     const int64_t T = args.integer("seq", 256, 2, 1 << 16);
@@ -65,14 +73,16 @@ int runBench(const std::vector<std::string>& argv) {
     const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.weights = weightResidence(args);
     const auto model = loadModel(modelPath, load);
     at::manual_seed(0);
     const at::Tensor ids = at::randint(0, model->config.vocabSize, {B, T}, at::kLong);
     // Scoring = next-token NLL at every position, as perplexity evaluation computes it
     // (logits in chunks, never a whole (B, T, V) tensor).
+    double meanNll = 0;  // printed so a peer implementation can show it computes the same
     const double fwd = bestSeconds(repeat, [&] {
         const at::Tensor h = runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers());
-        nextTokenNll(*model, h, ids);
+        meanNll = nextTokenNll(*model, h, ids).mean().item<double>();
     });
     const double gemm = gemmGflops(gemmN, repeat);
     const double flops = forwardFlops(model->config, B, T);
@@ -83,8 +93,11 @@ int runBench(const std::vector<std::string>& argv) {
                    {"seq", T},
                    {"threads", threads},
                    {"dtype", dtype},
+                   {"weights", args.valueOr("weights", "mapped")},
+                   {"peak_rss_mb", peakRssMb()},
                    {"forward_seconds", fwd},
                    {"tokens_per_second", B * T / fwd},
+                   {"mean_nll", meanNll},
                    {"forward_gflops", achieved},
                    {"gemm_size", gemmN},
                    {"gemm_gflops", gemm},

@@ -117,7 +117,7 @@ void writeCsv(const std::string& path, const std::vector<std::pair<std::string, 
 int runEval(const std::vector<std::string>& argv) {
     const Args args(argv,
                     {"plan", "tasks", "protocol", "data-dir", "limit", "seq", "bos", "windows",
-                     "max-length", "batch-tokens", "results", "csv", "threads", "dtype", "tokenizer"},
+                     "max-length", "batch-tokens", "results", "csv", "threads", "dtype", "weights", "tokenizer"},
                     {"json", "zero-shot-bos", "no-baseline"});
     const std::string modelPath = args.positional("MODEL");
     const EvalRequest request = parseEvalRequest(args);
@@ -137,6 +137,7 @@ int runEval(const std::vector<std::string>& argv) {
 
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.weights = weightResidence(args);
     load.progress = consoleProgress("loading");
     const std::shared_ptr<const Model> model = loadModel(modelPath, load);
     const auto tokenizer =

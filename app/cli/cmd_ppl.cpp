@@ -19,7 +19,7 @@ namespace lamina::cli {
 
 int runPpl(const std::vector<std::string>& argv) {
     const Args args(argv,
-                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "tokenizer", "plan"},
+                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "weights", "tokenizer", "plan"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
     const std::string textPath = args.required("text");
@@ -36,6 +36,7 @@ int runPpl(const std::vector<std::string>& argv) {
     const auto t0 = std::chrono::steady_clock::now();
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.weights = weightResidence(args);
     load.progress = consoleProgress("loading");
     std::shared_ptr<const Model> model = loadModel(modelPath, load);
     std::optional<PruningPlan> plan;

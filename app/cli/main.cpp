@@ -48,7 +48,9 @@ void printUsage(std::FILE* out) {
     for (const auto& c : commands()) std::fprintf(out, "  %-9s %s\n", c.name, c.synopsis);
     std::fprintf(out,
                  "\ncommon options: --json (one JSON object on stdout), --threads N,\n"
-                 "  --dtype float32|bfloat16 (compute type), --tokenizer PATH\n"
+                 "  --dtype float32|bfloat16 (compute type), --tokenizer PATH,\n"
+                 "  --weights mapped|converted (keep the file's dtype, or one copy in the\n"
+                 "  compute type)\n"
                  "exit codes: 0 ok, 2 bad input, 130 interrupted, 1 internal error\n"
                  "reference: docs/cli.md\n");
 }

@@ -68,7 +68,7 @@ const std::set<std::string>& pruneValueOptions() {
     static const std::set<std::string> options = {
         "method", "calib",   "seq",      "windows",  "bos",       "seed",       "tokenizer",
         "ratio",  "threshold", "steps",  "merge",    "results",   "out",        "divergence",
-        "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype",
+        "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype", "weights",
         "norm-power"};
     return options;
 }
@@ -82,6 +82,7 @@ PruneRequest parsePruneRequest(const Args& args) {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
     }
     r.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    r.weights = weightResidence(args);
     PruneOptions& o = r.options;
     o.method = args.required("method");
     o.units = args.valueOr("units", "");

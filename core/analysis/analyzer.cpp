@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "data/calibration.h"
 #include "model/forward.h"
+#include "model/page_release.h"
 
 namespace lamina {
 
@@ -61,6 +62,71 @@ struct TapSweep {
     int64_t tokens = 0;
 };
 
+// One chunk's tapped states: h_0 … h_L, and the attention and MLP outputs of each block.
+struct ChunkSites {
+    std::vector<at::Tensor> h, attn, mlp;
+    explicit ChunkSites(int64_t L)
+        : h(static_cast<std::size_t>(L + 1)), attn(static_cast<std::size_t>(L)), mlp(static_cast<std::size_t>(L)) {}
+};
+
+Taps tapsInto(ChunkSites& sites, bool attnOut, bool mlpOut, const std::function<void(int64_t)>& atBlock) {
+    Taps taps;
+    taps.residual = true;
+    taps.attnOut = attnOut;
+    taps.mlpOut = mlpOut;
+    taps.onTap = [&sites, atBlock](const TapPoint& p, const at::Tensor& x) {
+        const auto i = static_cast<std::size_t>(p.layer);
+        (p.site == TapSite::Residual ? sites.h : p.site == TapSite::AttnOut ? sites.attn : sites.mlp)[i] = x;
+        if (p.site == TapSite::Residual && atBlock) atBlock(p.layer);
+    };
+    return taps;
+}
+
+// Feeds one chunk's sites to the accumulators; the same arithmetic whichever order the
+// sites were computed in, so both sweeps give bit-identical results.
+void consumeChunk(const Model& model, const ChunkSites& c, bool needBi, bool needAngular,
+                  TapSweep& sweep, std::vector<std::vector<at::Tensor>>& last) {
+    const int64_t L = model.numLayers(), d = model.config.hiddenSize;
+    auto flat = [d](const at::Tensor& x) { return x.reshape({-1, d}); };
+    if (sweep.residual) {
+        std::vector<at::Tensor> sites;
+        for (const auto& x : c.h) sites.push_back(flat(x));
+        sweep.residual->add(sites);
+    }
+    if (sweep.sublayer) {
+        std::vector<at::Tensor> sites;
+        for (int64_t i = 0; i < L; ++i) {
+            sites.push_back(flat(c.attn[static_cast<std::size_t>(i)]));
+            sites.push_back(flat(c.mlp[static_cast<std::size_t>(i)]));
+        }
+        sweep.sublayer->add(sites);
+    }
+    if (needBi) {  // Σ over tokens of cos(input, output) of every unit
+        auto cosSum = [](const at::Tensor& a, const at::Tensor& b) {
+            return at::cosine_similarity(a.to(at::kDouble), b.to(at::kDouble), -1).sum();
+        };
+        for (int64_t i = 0; i < L; ++i) {
+            const auto k = static_cast<std::size_t>(i);
+            const at::Tensor mid = c.h[k] + c.attn[k];
+            sweep.biCos[2 * i] += cosSum(c.h[k], mid);
+            sweep.biCos[2 * i + 1] += cosSum(mid, c.h[k + 1]);
+            sweep.biCos[2 * L + i] += cosSum(c.h[k], c.h[k + 1]);
+        }
+    }
+    if (needAngular) {
+        for (int64_t i = 0; i <= L; ++i) {
+            last[static_cast<std::size_t>(i)].push_back(c.h[static_cast<std::size_t>(i)].select(1, -1).to(at::kDouble));
+        }
+    }
+    sweep.tokens += c.h[0].size(0) * c.h[0].size(1);
+}
+
+std::vector<at::Tensor> blockTensors(const BlockWeights& b) {
+    return {b.attn.norm, b.attn.wq, b.attn.wk, b.attn.wv, b.attn.wo, b.attn.bq, b.attn.bk,
+            b.attn.bv,   b.attn.bo, b.mlp.norm, b.mlp.gate, b.mlp.up, b.mlp.down, b.mlp.bgate,
+            b.mlp.bup,   b.mlp.bdown};
+}
+
 void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOptions& o,
                  const SimilarityOptions& sim, bool needBi, bool needAngular, int64_t batch,
                  TapSweep& sweep, const ProgressFn& progress) {
@@ -72,61 +138,49 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
         sweep.sublayer = std::make_unique<SimilarityAccumulator>(2 * L, total, sim);
     }
     sweep.biCos = at::zeros({3 * L}, at::kDouble);
+    const bool attnOut = needBi || sweep.sublayer != nullptr, mlpOut = sweep.sublayer != nullptr;
     const at::Tensor all = idsTensor(w);
     const int64_t chunks = (w.numWindows + batch - 1) / batch;
+    auto chunkIds = [&](int64_t c) {
+        return all.narrow(0, c * batch, std::min(batch, w.numWindows - c * batch));
+    };
     std::vector<std::vector<at::Tensor>> last(static_cast<std::size_t>(L + 1));
     // Progress (and so cancellation) per block: one chunk can be the whole calibration set.
     reportProgress(progress, 0, chunks * L);
-    for (int64_t c = 0; c < chunks; ++c) {
-        const at::Tensor ids = all.narrow(0, c * batch, std::min(batch, w.numWindows - c * batch));
-        std::vector<at::Tensor> h(static_cast<std::size_t>(L + 1)), attn(static_cast<std::size_t>(L)),
-            mlp(static_cast<std::size_t>(L));
-        Taps taps;
-        taps.residual = true;
-        taps.attnOut = needBi || sweep.sublayer != nullptr;
-        taps.mlpOut = sweep.sublayer != nullptr;
-        taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
-            const auto i = static_cast<std::size_t>(p.layer);
-            (p.site == TapSite::Residual ? h : p.site == TapSite::AttnOut ? attn : mlp)[i] = x;
-            if (p.site == TapSite::Residual && p.layer > 0 && p.layer < L) {
-                reportProgress(progress, c * L + p.layer, chunks * L);
-            }
-        };
-        runBlocks(model, embedTokens(model, ids), 0, L, {}, &taps);
-        const int64_t d = model.config.hiddenSize;
-        auto flat = [d](const at::Tensor& x) { return x.reshape({-1, d}); };
-        if (sweep.residual) {
-            std::vector<at::Tensor> sites;
-            for (const auto& x : h) sites.push_back(flat(x));
-            sweep.residual->add(sites);
+    if (!o.layerByLayer) {  // each chunk through all blocks: every weight read once per chunk
+        for (int64_t c = 0; c < chunks; ++c) {
+            ChunkSites sites(L);
+            const Taps taps = tapsInto(sites, attnOut, mlpOut, [&](int64_t layer) {
+                if (layer > 0 && layer < L) reportProgress(progress, c * L + layer, chunks * L);
+            });
+            const at::Tensor ids = chunkIds(c);
+            runBlocks(model, embedTokens(model, ids), 0, L, {}, &taps);
+            consumeChunk(model, sites, needBi, needAngular, sweep, last);
+            reportProgress(progress, (c + 1) * L, chunks * L);
         }
-        if (sweep.sublayer) {
-            std::vector<at::Tensor> sites;
-            for (int64_t i = 0; i < L; ++i) {
-                sites.push_back(flat(attn[static_cast<std::size_t>(i)]));
-                sites.push_back(flat(mlp[static_cast<std::size_t>(i)]));
-            }
-            sweep.sublayer->add(sites);
-        }
-        if (needBi) {  // Σ over tokens of cos(input, output) of every unit
-            auto cosSum = [](const at::Tensor& a, const at::Tensor& b) {
-                return at::cosine_similarity(a.to(at::kDouble), b.to(at::kDouble), -1).sum();
-            };
-            for (int64_t i = 0; i < L; ++i) {
+    } else {  // every chunk through block i, then i + 1, ...: one block's weights resident
+        std::vector<ChunkSites> sites(static_cast<std::size_t>(chunks), ChunkSites(L));
+        std::vector<at::Tensor> state;
+        for (int64_t c = 0; c < chunks; ++c) state.push_back(embedTokens(model, chunkIds(c)));
+        releaseMappedPages({model.embed});
+        for (int64_t i = 0; i < L; ++i) {
+            for (int64_t c = 0; c < chunks; ++c) {
+                ChunkSites& s = sites[static_cast<std::size_t>(c)];
+                ChunkSites block(L);
+                const Taps taps = tapsInto(block, attnOut, mlpOut, {});
+                auto& h = state[static_cast<std::size_t>(c)];
+                h = runBlocks(model, h, i, i + 1, {}, &taps);
                 const auto k = static_cast<std::size_t>(i);
-                const at::Tensor mid = h[k] + attn[k];
-                sweep.biCos[2 * i] += cosSum(h[k], mid);
-                sweep.biCos[2 * i + 1] += cosSum(mid, h[k + 1]);
-                sweep.biCos[2 * L + i] += cosSum(h[k], h[k + 1]);
+                s.h[k] = block.h[k];
+                s.h[k + 1] = block.h[k + 1];
+                s.attn[k] = block.attn[k];
+                s.mlp[k] = block.mlp[k];
+                reportProgress(progress, i * chunks + c + 1, chunks * L);
             }
+            releaseMappedPages(blockTensors(model.blocks[static_cast<std::size_t>(i)]));
         }
-        if (needAngular) {
-            for (int64_t i = 0; i <= L; ++i) {
-                last[static_cast<std::size_t>(i)].push_back(h[static_cast<std::size_t>(i)].select(1, -1).to(at::kDouble));
-            }
-        }
-        sweep.tokens += ids.numel();
-        reportProgress(progress, (c + 1) * L, chunks * L);
+        state.clear();
+        for (const ChunkSites& s : sites) consumeChunk(model, s, needBi, needAngular, sweep, last);
     }
     if (needAngular) {
         for (auto& rows : last) sweep.lastTokens.push_back(at::cat(rows, 0));

@@ -24,6 +24,7 @@ struct AnalysisRequest {
     std::filesystem::path model;
     CalibrationRequest data;
     ComputeDtype compute = ComputeDtype::Float32;
+    WeightResidence weights = WeightResidence::Mapped;
     AnalysisOptions options;
 };
 

@@ -24,6 +24,7 @@ AnalysisReport analyzeWithCache(const AnalysisRequest& request, ResultsStore& st
     if (!model) {
         LoadOptions load;
         load.compute = request.compute;
+        load.weights = request.weights;
         model = loadModel(request.model, load);
     }
     const std::string& modelFp = plan.modelFingerprint;

@@ -29,8 +29,13 @@ void tap(const Taps* taps, int64_t layer, TapSite site, const at::Tensor& t) {
     if (taps != nullptr && taps->wants(site)) taps->onTap(TapPoint{layer, site}, t);
 }
 
+// `w` in `x`'s dtype: mapped weights keep the checkpoint's dtype until used (model.h).
+at::Tensor like(const at::Tensor& w, const at::Tensor& x) {
+    return !w.defined() || w.scalar_type() == x.scalar_type() ? w : w.to(x.scalar_type());
+}
+
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-    return b.defined() ? at::linear(x, w, b) : at::linear(x, w);
+    return b.defined() ? at::linear(x, like(w, x), like(b, x)) : at::linear(x, like(w, x));
 }
 
 // Additive mask (T, P+T) for T new positions after P cached ones: 0 where query P+i may
@@ -104,7 +109,7 @@ at::Tensor swiglu(const MlpWeights& w, const at::Tensor& x) {
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     const at::Tensor xf = x.scalar_type() == at::kDouble ? x : x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
-    return weight * normed.to(x.scalar_type());
+    return like(weight, x) * normed.to(x.scalar_type());
 }
 
 at::Tensor embedTokens(const Model& model, const at::Tensor& ids) {
@@ -117,7 +122,7 @@ at::Tensor embedTokens(const Model& model, const at::Tensor& ids) {
                         " outside the vocabulary [0," + std::to_string(V) + ")");
         }
     }
-    return at::embedding(model.embed, ids);  // (B,T,d)
+    return inComputeType(model, at::embedding(model.embed, ids));  // (B,T,d)
 }
 
 int64_t KvCache::length() const {
@@ -174,7 +179,7 @@ at::Tensor finalNorm(const Model& model, const at::Tensor& h) {
 }
 
 at::Tensor lmLogits(const Model& model, const at::Tensor& h) {
-    return at::linear(finalNorm(model, h), model.lmHead);
+    return at::linear(finalNorm(model, h), inComputeType(model, model.lmHead));
 }
 
 at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tensor& ids) {
@@ -185,10 +190,11 @@ at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tenso
     // 16 MB of float32 logits per chunk: memory stays flat for 128k vocabularies and the
     // buffer stays under malloc's mmap threshold, so it is reused (see configureRuntime).
     const int64_t rows = std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);
+    const at::Tensor head = like(model.lmHead, normed);  // converted once, not per chunk
     std::vector<at::Tensor> parts;
     for (int64_t r = 0; r < B * (T - 1); r += rows) {
         const int64_t n = std::min(rows, B * (T - 1) - r);
-        at::Tensor logits = at::linear(normed.narrow(0, r, n), model.lmHead);  // (n, V)
+        at::Tensor logits = at::linear(normed.narrow(0, r, n), head);  // (n, V)
         if (logits.scalar_type() != at::kDouble) logits = logits.to(at::kFloat);  // bf16 → f32
         const at::Tensor logp = at::log_softmax(logits, -1);
         parts.push_back(-logp.gather(1, targets.narrow(0, r, n).unsqueeze(1)).squeeze(1));

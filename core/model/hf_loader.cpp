@@ -18,7 +18,9 @@ public:
     at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) {
         const TensorView& view = mCk.get(name);
         checkShape(view, shape);
-        at::Tensor t = tensorFromView(view, ownerOf(view), mCompute);
+        const at::ScalarType target =
+            mCompute == at::ScalarType::Undefined ? scalarTypeOf(view.dtype) : mCompute;
+        at::Tensor t = tensorFromView(view, ownerOf(view), target);
         reportProgress(mOptions.progress, ++mDone, mTotal);
         return t;
     }
@@ -60,7 +62,10 @@ std::shared_ptr<Model> loadHfModel(const std::filesystem::path& dir, const LoadO
     for (int64_t i = 0; i < c.numLayers; ++i) {
         total += (c.hasAttention(i) ? perAttn : 0) + (c.hasMlp(i) ? perMlp : 0);
     }
-    TensorFetcher fetch(ck, model->computeType, options, total);
+    // Mapped: each tensor keeps its stored dtype (tensorFromView converts nothing then).
+    TensorFetcher fetch(ck, options.weights == WeightResidence::Mapped ? at::ScalarType::Undefined
+                                                                       : model->computeType,
+                        options, total);
 
     model->embed = fetch.get("model.embed_tokens.weight", {c.vocabSize, d});
     for (int64_t i = 0; i < c.numLayers; ++i) {

@@ -45,11 +45,13 @@ struct BlockWeights {
 
 struct LoadOptions {
     ComputeDtype compute = ComputeDtype::Float32;
+    WeightResidence weights = WeightResidence::Mapped;
     ProgressFn progress;  ///< per tensor loaded
 };
 
-/// A loaded decoder. Weight tensors whose stored dtype equals the compute dtype alias the
-/// memory-mapped file (no copy); the others are converted once at load. Tensors keep their
+/// A loaded decoder. Weight tensors alias the memory-mapped file in their stored dtype
+/// (WeightResidence::Mapped, the default) or are copies in the compute dtype (Converted);
+/// code that computes with a weight takes it through `inComputeType`. Tensors keep their
 /// mapping alive, so a Model can outlive the objects it was loaded from. Never modify a
 /// weight in place: mapped weights are read-only memory.
 struct Model {
@@ -76,5 +78,11 @@ std::shared_ptr<const Model> loadModel(const std::filesystem::path& path,
                                        const LoadOptions& options = {});
 
 at::ScalarType toScalarType(ComputeDtype dtype);
+
+/// `w` in `model`'s compute dtype: `w` itself when it already is (or is undefined), otherwise
+/// a converted temporary.
+inline at::Tensor inComputeType(const Model& model, const at::Tensor& w) {
+    return !w.defined() || w.scalar_type() == model.computeType ? w : w.to(model.computeType);
+}
 
 }  // namespace lamina

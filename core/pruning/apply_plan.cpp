@@ -31,7 +31,7 @@ std::shared_ptr<const Model> applyPlan(const Model& model, const PruningPlan& pl
             for (int64_t l = m->layer; l <= m->lastLayer; ++l) {
                 window.push_back(&model.blocks[static_cast<std::size_t>(l)]);
             }
-            b = mergeBlocks(window, m->formula);
+            b = mergeBlocks(window, m->formula, model.computeType);
         }
         if (drops.attnRemoved(i)) b.attn = AttentionWeights{};
         if (drops.mlpRemoved(i)) b.mlp = MlpWeights{};

@@ -23,6 +23,7 @@ struct PruneRequest {
     std::filesystem::path model;
     CalibrationRequest data;
     ComputeDtype compute = ComputeDtype::Float32;
+    WeightResidence weights = WeightResidence::Mapped;
     PruneOptions options;
     double ratio = -1;
     int64_t steps = 0;

@@ -15,7 +15,8 @@ std::vector<at::Tensor*> projections(BlockWeights& b) {
 
 }  // namespace
 
-BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const std::string& formula) {
+BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const std::string& formula,
+                         at::ScalarType compute) {
     checkMergeFormula(formula);
     if (window.empty()) throw Error("merge: empty window");
     for (const BlockWeights* b : window) {
@@ -30,7 +31,7 @@ BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const s
     const std::vector<at::Tensor*> out = projections(merged);
     for (std::size_t k = 0; k < out.size(); ++k) {
         if (!out[k]->defined()) continue;
-        auto at = [&](std::size_t i) { return *projections(copies[i])[k]; };
+        auto at = [&](std::size_t i) { return projections(copies[i])[k]->to(compute); };
         if (formula == "inplace") {
             *out[k] = at(copies.size() - 1);
         } else if (formula == "average") {

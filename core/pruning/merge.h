@@ -14,7 +14,10 @@ namespace lamina {
 ///   Σ_{i≠base} (θ_i − θ_base) for every projection matrix and bias;
 /// - "inplace" (released code): the top block's projections (effectively dropping the others);
 /// - "average": the mean of the window's projections.
+/// Merged projections are computed in `compute` (the model's compute dtype) whatever dtype
+/// the weights are stored in, so mapped and converted weights merge to the same values.
 /// Throws `Error` for an unknown formula, an empty window or blocks missing a sublayer.
-BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const std::string& formula);
+BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const std::string& formula,
+                         at::ScalarType compute);
 
 }  // namespace lamina

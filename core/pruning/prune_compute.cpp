@@ -25,6 +25,7 @@ PruneReport pruneWithCache(const PruneRequest& r, ResultsStore& store, const Pro
     if (!model) {
         LoadOptions load;
         load.compute = r.compute;
+        load.weights = r.weights;
         model = loadModel(r.model, load);
     }
     const std::string modelFp = modelFingerprint(r.model);

@@ -65,7 +65,7 @@ Model SlmEvaluator::buildModel(const std::vector<SlmWindow>& committed, const Sl
     auto merge = [&](const SlmWindow& w) {
         std::vector<const BlockWeights*> blocks;
         for (int64_t l = w.first; l <= w.last; ++l) blocks.push_back(&mModel.blocks[static_cast<std::size_t>(l)]);
-        return mergeBlocks(blocks, mFormula);
+        return mergeBlocks(blocks, mFormula, mModel.computeType);
     };
     Model m = mModel;  // shallow: tensors are shared
     m.blocks.clear();

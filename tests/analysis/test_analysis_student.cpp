@@ -31,6 +31,13 @@ const ImportanceScores& importance(const AnalysisOutput& out, const std::string&
     }
     throw std::runtime_error("missing " + metric);
 }
+// Bit-for-bit equal, NaN matching NaN (angular leaves spans that do not fit as NaN).
+bool sameValues(const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+    return true;
+}
 double maxOtherBlock(const ImportanceScores& s) {
     double m = -1;
     for (int i = 1; i < 16; ++i) m = std::max(m, s.value("block." + std::to_string(i)));
@@ -57,6 +64,40 @@ private Q_SLOTS:
         AnalysisOptions o;
         o.metrics = {"cka_linear", "cka_unbiased", "bi", "ppl_drop", "js_drop"};
         mOut = runAnalysis(*mModel, mCalibration, o);
+    }
+
+    // Weights kept mapped in bf16 (the default) and a float32 copy compute the same numbers,
+    // and the layer-by-layer sweep (one block's weights resident, its pages dropped after
+    // use) gives bit-identical matrices and scores; the normal sweep after it re-reads the
+    // dropped pages and agrees too.
+    void weightResidenceAndLayerByLayerAgree() {
+        LoadOptions copy;
+        copy.weights = WeightResidence::Converted;
+        const auto converted = loadModel(sharedDir() / "models" / "tinystories-student", copy);
+        QVERIFY(converted->blocks[3].mlp.gate.scalar_type() == at::kFloat);
+        QVERIFY(mModel->blocks[3].mlp.gate.scalar_type() == at::kBFloat16);  // stored dtype
+        AnalysisOptions o;
+        o.metrics = {"cka_linear", "cka_unbiased", "cosine", "bi", "angular"};
+        o.sublayer = true;
+        o.batchWindows = 3;  // several chunks, the last one short
+        AnalysisOptions lbl = o;
+        lbl.layerByLayer = true;
+        const AnalysisOutput layered = runAnalysis(*mModel, mCalibration, lbl);
+        const AnalysisOutput mapped = runAnalysis(*mModel, mCalibration, o);
+        const AnalysisOutput copied = runAnalysis(*converted, mCalibration, o);
+        for (const AnalysisOutput* other : {&layered, &copied}) {
+            QCOMPARE(other->similarities.size(), mapped.similarities.size());
+            QVERIFY(mapped.similarities.size() >= 8);
+            for (std::size_t i = 0; i < mapped.similarities.size(); ++i) {
+                QCOMPARE(other->similarities[i].measure, mapped.similarities[i].measure);
+                QVERIFY2(sameValues(other->similarities[i].values, mapped.similarities[i].values),
+                         mapped.similarities[i].measure.c_str());
+            }
+            QCOMPARE(other->importances.size(), mapped.importances.size());
+            for (std::size_t i = 0; i < mapped.importances.size(); ++i)
+                QVERIFY2(sameValues(other->importances[i].values, mapped.importances[i].values),
+                         mapped.importances[i].metric.c_str());
+        }
     }
 
     // Similarity falls off with distance from the diagonal: the banded "patches".

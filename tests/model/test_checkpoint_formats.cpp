@@ -58,10 +58,17 @@ private Q_SLOTS:
         const std::string tag = std::to_string(dtype);
         writeModel(dir() / ("low" + tag), weights, stored);
         writeModel(dir() / ("f32" + tag), weights, at::kFloat);
-        const auto low = loadModel(dir() / ("low" + tag));
+        LoadOptions copy;
+        copy.weights = WeightResidence::Converted;
+        const auto low = loadModel(dir() / ("low" + tag));  // mapped: stays in its dtype
+        const auto lowCopy = loadModel(dir() / ("low" + tag), copy);
         const auto f32 = loadModel(dir() / ("f32" + tag));
-        QCOMPARE(low->embed.scalar_type(), at::kFloat);
-        QVERIFY(at::equal(forwardLogits(*low, mIds), forwardLogits(*f32, mIds)));
+        // (QVERIFY, not QCOMPARE: Qt Test cannot print a c10::ScalarType)
+        QVERIFY(low->embed.scalar_type() == stored);
+        QVERIFY(lowCopy->embed.scalar_type() == at::kFloat);
+        const at::Tensor expected = forwardLogits(*f32, mIds);
+        QVERIFY(at::equal(forwardLogits(*low, mIds), expected));
+        QVERIFY(at::equal(forwardLogits(*lowCopy, mIds), expected));
     }
 
     // A checkpoint split over two shards with an index gives the same model.
@@ -87,13 +94,18 @@ private Q_SLOTS:
         QVERIFY(at::equal(forwardLogits(*one, mIds), forwardLogits(*two, mIds)));
     }
 
-    // Float32 weights alias the mapped file (a from_blob storage, not resizable); bf16
-    // weights computed in float32 are converted copies (ordinary, resizable storage).
-    void float32IsZeroCopy() {
+    // Mapped weights (the default) alias the file whatever their dtype (a from_blob
+    // storage, not resizable); asked for a float32 copy, bf16 weights are ordinary,
+    // resizable storage while float32 ones still alias the file.
+    void weightsAreZeroCopy() {
         writeModel(dir() / "zc32", tinyWeights({}), at::kFloat);
         writeModel(dir() / "zc16", tinyWeights({}), at::kBFloat16);
+        LoadOptions copy;
+        copy.weights = WeightResidence::Converted;
         QVERIFY(!loadModel(dir() / "zc32")->embed.storage().resizable());
-        QVERIFY(loadModel(dir() / "zc16")->embed.storage().resizable());
+        QVERIFY(!loadModel(dir() / "zc16")->embed.storage().resizable());
+        QVERIFY(!loadModel(dir() / "zc32", copy)->embed.storage().resizable());
+        QVERIFY(loadModel(dir() / "zc16", copy)->embed.storage().resizable());
     }
 
     void writerIsAtomic() {

@@ -56,7 +56,7 @@ Model handMerged(const Model& model, const Windows& windows, const std::string& 
         if (w != windows.end()) {
             std::vector<const BlockWeights*> blocks;
             for (int64_t l = w->first; l <= w->second; ++l) blocks.push_back(&model.blocks[static_cast<std::size_t>(l)]);
-            m.blocks.push_back(mergeBlocks(blocks, formula));
+            m.blocks.push_back(mergeBlocks(blocks, formula, model.computeType));
             m.sourceLayers.push_back(i);
             i = w->second + 1;
         } else {
