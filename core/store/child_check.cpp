@@ -109,10 +109,11 @@ void readInChildOnce(const fs::path& path, const std::function<void()>& readAll)
         std::lock_guard<std::mutex> guard(gMutex);
         if (trusted().count(id)) return;
     }
-    // Reading a results file needs a few times its size; allow far more before calling it
-    // hostile (a 20 KB file made libhdf5 allocate and touch 1.9 GB).
+    // Reading a results file needs a few times its size (a 1.5 MB file: 18 MB); allow far
+    // more before calling it hostile (fuzzed 20 KB files made libhdf5 allocate and touch
+    // 330 MB in 5 s, or 1.9 GB in 8.5 s).
     const uint64_t fileBytes = static_cast<uint64_t>(std::get<2>(id));
-    const uint64_t budget = (uint64_t{1} << 30) + 32 * fileBytes;
+    const uint64_t budget = (uint64_t{256} << 20) + 32 * fileBytes;
     std::fflush(nullptr);  // the child must not flush the parent's buffered output again
     const pid_t pid = ::fork();
     if (pid < 0) {

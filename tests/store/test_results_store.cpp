@@ -552,7 +552,7 @@ private Q_SLOTS:
     }
 
     // Results files found by fuzz_results_store that crash libhdf5 1.10 (SIGSEGV in
-    // H5HG_read and attribute decoding) or make it allocate and touch 1.9 GB: each is refused
+    // H5HG_read and attribute decoding) or make it allocate and touch 0.3-1.9 GB: each is refused
     // with a clear error by the checking child process, and this process survives.
     void libhdf5CrashesAreContained_data() {
         QTest::addColumn<QString>("name");
@@ -561,6 +561,7 @@ private Q_SLOTS:
         QTest::newRow("segv e1edd9") << "libhdf5-segv-e1edd9.h5" << "crashed the HDF5 library";
         QTest::newRow("segv e7a212") << "libhdf5-segv-e7a212.h5" << "crashed the HDF5 library";
         QTest::newRow("1.9 GB vlen") << "libhdf5-2gb-4db824.h5" << "MiB of memory";
+        QTest::newRow("330 MB, 5 s") << "libhdf5-330mb-34debe.h5" << "MiB of memory";
     }
 
     void libhdf5CrashesAreContained() {
