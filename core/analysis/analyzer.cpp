@@ -164,17 +164,10 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
         for (int64_t c = 0; c < chunks; ++c) state.push_back(embedTokens(model, chunkIds(c)));
         releaseMappedPages({model.embed});
         for (int64_t i = 0; i < L; ++i) {
-            for (int64_t c = 0; c < chunks; ++c) {
-                ChunkSites& s = sites[static_cast<std::size_t>(c)];
-                ChunkSites block(L);
-                const Taps taps = tapsInto(block, attnOut, mlpOut, {});
+            for (int64_t c = 0; c < chunks; ++c) {  // taps land at indices i and i + 1
+                const Taps taps = tapsInto(sites[static_cast<std::size_t>(c)], attnOut, mlpOut, {});
                 auto& h = state[static_cast<std::size_t>(c)];
                 h = runBlocks(model, h, i, i + 1, {}, &taps);
-                const auto k = static_cast<std::size_t>(i);
-                s.h[k] = block.h[k];
-                s.h[k + 1] = block.h[k + 1];
-                s.attn[k] = block.attn[k];
-                s.mlp[k] = block.mlp[k];
                 reportProgress(progress, i * chunks + c + 1, chunks * L);
             }
             releaseMappedPages(blockTensors(model.blocks[static_cast<std::size_t>(i)]));

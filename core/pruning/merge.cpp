@@ -32,8 +32,8 @@ BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const s
     for (std::size_t k = 0; k < out.size(); ++k) {
         if (!out[k]->defined()) continue;
         auto at = [&](std::size_t i) { return projections(copies[i])[k]->to(compute); };
-        if (formula == "inplace") {
-            *out[k] = at(copies.size() - 1);
+        if (formula == "inplace") {  // no arithmetic: the top block's tensor as stored
+            *out[k] = *projections(copies.back())[k];
         } else if (formula == "average") {
             at::Tensor sum = at(0).clone();
             for (std::size_t i = 1; i < copies.size(); ++i) sum.add_(at(i));

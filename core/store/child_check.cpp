@@ -73,13 +73,8 @@ uint64_t virtualBytes() {
     try {
         readAll();
     } catch (const Error& e) {
-        // libhdf5 reports a failed allocation as an ordinary error; in the parent, without
-        // the limit, the same read would really allocate that much.
-        const std::string what = e.what();
-        if (what.find("allocation failed") != std::string::npos ||
-            what.find("out of memory") != std::string::npos) {
-            code = kHostileMemory;
-        }
+        // In the parent, without the limit, the same read would really allocate that much.
+        if (isAllocationFailure(e)) code = kHostileMemory;
     } catch (const std::bad_alloc&) {
         code = kHostileMemory;
     } catch (...) {
@@ -94,6 +89,12 @@ std::string refusal(const fs::path& path, const std::string& why) {
 }
 
 }  // namespace
+
+bool isAllocationFailure(const std::exception& e) {
+    const std::string what = e.what();
+    return what.find("allocation failed") != std::string::npos ||
+           what.find("out of memory") != std::string::npos;
+}
 
 void trustFile(const fs::path& path) {
     Identity id;

@@ -15,6 +15,10 @@ namespace lamina::store {
 /// way. Call with h5::Lock held (no other thread is then inside libhdf5 at the fork).
 void readInChildOnce(const std::filesystem::path& path, const std::function<void()>& readAll);
 
+/// Whether `e` reports a failed allocation inside libhdf5 (which it returns as an ordinary
+/// error): under the child's memory limit, that is what a hostile size looks like.
+bool isAllocationFailure(const std::exception& e);
+
 /// Marks the file now at `path` as safe to read (the process has just written it).
 void trustFile(const std::filesystem::path& path);
 

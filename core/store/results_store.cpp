@@ -95,8 +95,7 @@ h5::File openChecked(const fs::path& path) {
             try {
                 fn();
             } catch (const Error& e) {
-                const std::string what = e.what();
-                if (what.find("allocation failed") != std::string::npos) throw;
+                if (store::isAllocationFailure(e)) throw;
             }
         };
         for (const ResultLocation& at : locationsOf(file.get(), path)) {
