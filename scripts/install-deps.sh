@@ -12,6 +12,7 @@ packages=(
     libhdf5-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
     xvfb xauth                                # headless display for the GUI and screenshots
     jq                                        # JSON in the documentation scripts
+    libopenmpi-dev openmpi-bin                # mpirun -n K lamina-cli prune (distributed scoring)
 )
 for extra in "$@"; do
     case "$extra" in

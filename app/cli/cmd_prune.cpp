@@ -1,24 +1,31 @@
 // Engine side of `lamina-cli prune`: runs the method when the results file cannot answer.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "commands.h"
 #include "common/error.h"
 #include "common/runtime.h"
 #include "console.h"
+#include "mpi_group.h"
 #include "prune_common.h"
 
 namespace lamina::cli {
 
-int runPrune(const std::vector<std::string>& argv) {
-    const Args args(argv, pruneValueOptions(), {"json", "naive"});
-    PruneRequest req = parsePruneRequest(args);
-    req.options.prefixReuse = !args.flag("naive");
-    configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+namespace {
+
+// One rank's part. Rank 0 (or the only process) owns the results file, the plan and the
+// output; the other ranks score their share of the candidates through a private temporary
+// store and say nothing.
+int prune(PruneRequest& req, const Args& args, const MpiGroup* group) {
+    const bool root = group == nullptr || group->rank() == 0;
     // Without --results the run still goes through a results file (it holds self-generated
     // calibration ids and the trajectory), a temporary one removed afterwards.
-    const auto given = resultsPath(args);
+    const auto given = root ? resultsPath(args) : std::nullopt;
     const std::filesystem::path path =
         given ? *given
               : std::filesystem::temp_directory_path() /
@@ -35,9 +42,40 @@ int runPrune(const std::vector<std::string>& argv) {
     } cleanup{path, !given};
     const auto store = ResultsStore::open(path);
     if (store->readOnly()) throw Error(store->readOnlyReason());
-    const PruneReport report = pruneWithCache(req, *store, consoleProgress("prune"));
-    finishPrune(report, req, args);
+    if (group) {
+        // Every rank must compute, or none: rank 0's results file decides.
+        const double cached = root && pruneFromStore(req, *store) ? 1.0 : 0.0;
+        if (group->allGather({cached})[0] != 0 && !root) return 0;
+    }
+    const PruneReport report = pruneWithCache(req, *store, root ? consoleProgress("prune") : ProgressFn{});
+    if (root) finishPrune(report, req, args);
     return 0;
+}
+
+}  // namespace
+
+int runPrune(const std::vector<std::string>& argv) {
+    const Args args(argv, pruneValueOptions(), {"json", "naive", "exhaustive"});
+    PruneRequest req = parsePruneRequest(args);
+    req.options.prefixReuse = !args.flag("naive");
+    req.options.boundedSearch = !args.flag("naive") && !args.flag("exhaustive");
+    const std::unique_ptr<MpiGroup> group = joinLaunchedGroup();
+    if (!group) {
+        configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+        return prune(req, args, nullptr);
+    }
+    // Ranks on one machine share its cores unless --threads says otherwise.
+    const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    configureRuntime(threads > 0 ? threads : std::max(1, cores / group->localSize()));
+    req.options.group = group.get();
+    try {
+        return prune(req, args, group.get());
+    } catch (const std::exception& e) {
+        // The other ranks would wait for this one forever: end them all.
+        std::fprintf(stderr, "lamina-cli prune (rank %d of %d): %s\n", group->rank(), group->size(), e.what());
+        group->abort(2);
+    }
 }
 
 }  // namespace lamina::cli

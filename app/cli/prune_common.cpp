@@ -130,6 +130,8 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
                                     {"description", report.calibration.description},
                                     {"fingerprint", report.calibration.fingerprint}}},
                    {"cached", !report.computed},
+                   {"candidates_abandoned", t.abandonedCandidates},
+                   {"ranks", request.options.group ? request.options.group->size() : 1},
                    {"seconds", report.seconds}});
         return;
     }

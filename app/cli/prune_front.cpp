@@ -2,14 +2,16 @@
 // trajectory (no libtorch), and hands over to the engine otherwise.
 #include "commands.h"
 #include "common/error.h"
+#include "mpi_group.h"
 #include "prune_common.h"
 
 namespace lamina::cli {
 
 int runPruneFront(const std::vector<std::string>& argv) {
-    const Args args(argv, pruneValueOptions(), {"json", "naive"});
+    const Args args(argv, pruneValueOptions(), {"json", "naive", "exhaustive"});
     const PruneRequest req = parsePruneRequest(args);
-    if (const auto path = resultsPath(args)) {
+    // As MPI ranks the engine decides, on rank 0 only, whether the results file answers.
+    if (const auto path = resultsPath(args); path && !launchedAsRanks()) {
         const auto store = ResultsStore::open(*path);
         if (store->readOnly()) throw Error(store->readOnlyReason());
         if (const auto report = pruneFromStore(req, *store)) {

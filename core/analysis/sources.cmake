@@ -11,6 +11,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/compute_missing.cpp
     ${CMAKE_CURRENT_LIST_DIR}/distribution_distance.cpp
     ${CMAKE_CURRENT_LIST_DIR}/similarity_accumulator.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/removal_compare.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit_removal.cpp
     ${CMAKE_CURRENT_LIST_DIR}/weight_scores.cpp
 )

@@ -1,94 +1,82 @@
 #include "analysis/unit_removal.h"
 
 #include <cmath>
+#include <limits>
 
-#include "analysis/distribution_distance.h"
+#include "analysis/removal_compare.h"
 #include "common/error.h"
 
 namespace lamina {
 
 namespace {
 
-// Rows of logits per piece: 16 MB of float32 whatever the vocabulary.
-int64_t rowsPerPiece(const Model& model) {
-    return std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);
-}
+using removal::Compared;
+using removal::Reference;
+using removal::Sums;
 
-// The reference output of one chunk: final-normed hidden states and, (B·T, V) float32, the
-// logits (L2) or their log-softmax (the distribution divergences) — computed once here rather
-// than again for every candidate compared against it.
-struct Reference {
-    at::Tensor normed;  // (B·T, d)
-    at::Tensor values;  // (B·T, V) float32: logits for L2, log-probabilities otherwise
+// A chunk of windows after the base model's pass: its input, the residual stream cached at
+// every block boundary (h_i) and after every attention sublayer (h_i + attn_i), and the
+// reference output candidates are compared against.
+struct ChunkContext {
+    at::Tensor ids;
+    std::vector<at::Tensor> h;    // h[0] always; all of them with prefix reuse
+    std::vector<at::Tensor> mid;  // with prefix reuse
+    Reference ref;
+    double baseNll = 0;
 };
 
-Reference makeReference(const Model& model, const at::Tensor& hL, Divergence divergence) {
-    Reference r;
-    r.normed = finalNorm(model, hL).reshape({-1, hL.size(-1)});
-    const int64_t rows = rowsPerPiece(model);
-    const at::Tensor head = inComputeType(model, model.lmHead);
-    std::vector<at::Tensor> pieces;
-    for (int64_t i = 0; i < r.normed.size(0); i += rows) {
-        const int64_t n = std::min(rows, r.normed.size(0) - i);
-        at::Tensor logits = at::linear(r.normed.narrow(0, i, n), head).to(at::kFloat);
-        pieces.push_back(divergence == Divergence::L2 ? logits : at::log_softmax(logits, -1));
-    }
-    r.values = at::cat(pieces, 0);
-    return r;
+ChunkContext prepareChunk(const Model& model, const at::Tensor& ids, const RemovalOptions& options,
+                          bool separateReference, bool withBaseNll) {
+    const int64_t L = model.numLayers();
+    ChunkContext c;
+    c.ids = ids;
+    c.h.resize(static_cast<std::size_t>(L + 1));
+    c.mid.resize(static_cast<std::size_t>(L));
+    const at::Tensor h0 = embedTokens(model, ids);
+    Taps taps;
+    taps.residual = true;
+    taps.attnOut = true;
+    taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
+        const auto i = static_cast<std::size_t>(p.layer);
+        if (p.site == TapSite::Residual) c.h[i] = x;
+        else c.mid[i] = c.h[i] + x;
+    };
+    const at::Tensor hL = runBlocks(model, h0, 0, L, options.base, options.prefixReuse ? &taps : nullptr);
+    c.h[0] = h0;
+    c.ref = removal::makeReference(model, separateReference ? runBlocks(model, h0, 0, L) : hL,
+                                   options.divergence);
+    if (withBaseNll) c.baseNll = removal::compare(model, hL, ids, c.ref, options.divergence).sums.nll;
+    return c;
 }
 
-struct Sums {
-    double nll = 0;
-    double divergence = 0;
+int64_t contextBytes(const Model& model, int64_t rows) {
+    const int64_t L = model.numLayers();
+    return (2 * L + 1) * rows * model.config.hiddenSize * 4 + rows * model.config.vocabSize * 4;
+}
+
+// Last-block output with `base` + `u` removed.
+at::Tensor candidateOutput(const Model& model, const ChunkContext& c, const Unit& u,
+                           const RemovalOptions& options) {
+    const int64_t L = model.numLayers();
+    Ablation a = options.base;
+    a.remove(u);
+    if (!options.prefixReuse) return runBlocks(model, c.h[0], 0, L, a);
+    const auto i = static_cast<std::size_t>(u.layer);
+    if (u.kind == Unit::Kind::Attn) return runBlocks(model, c.h[i], u.layer, L, a);
+    if (u.kind == Unit::Kind::Mlp) {
+        // Block i's attention output is unchanged: continue from h_i + attn_i (or from h_i
+        // when the base already removed that attention).
+        const at::Tensor& start = options.base.attnRemoved(u.layer) ? c.h[i] : c.mid[i];
+        return runBlocks(model, start, u.layer + 1, L, a);
+    }
+    return runBlocks(model, c.h[i], u.layer + 1, L, a);
+}
+
+struct Candidate {
+    Sums sums;
+    int64_t rows = 0;  // positions compared so far
+    bool abandoned = false;
 };
-
-// NLL of next tokens (positions 0..T−2 of each window) and the divergence from `ref` at
-// every position, for last-block output `h` (B, T, d).
-Sums compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, const Reference& ref,
-             Divergence divergence) {
-    const int64_t B = h.size(0), T = h.size(1);
-    const at::Tensor flat = finalNorm(model, h).reshape({B * T, -1});
-    // Target of row b·T + t is ids[b, t+1]; the last position of a window has none.
-    const at::Tensor targets =
-        at::cat({ids.narrow(1, 1, T - 1), at::full({B, 1}, -1, at::kLong)}, 1).reshape({B * T});
-    const int64_t rows = rowsPerPiece(model);
-    const at::Tensor head = inComputeType(model, model.lmHead);
-    Sums s;
-    for (int64_t r = 0; r < B * T; r += rows) {
-        const int64_t n = std::min(rows, B * T - r);
-        const at::Tensor logits = at::linear(flat.narrow(0, r, n), head).to(at::kFloat);
-        const at::Tensor logq = at::log_softmax(logits, -1);
-        const at::Tensor refValues = ref.values.narrow(0, r, n);
-        switch (divergence) {
-            case Divergence::Js:
-                s.divergence += jsDivergence(refValues, logq).sum().item<double>();
-                break;
-            case Divergence::JsReleased: {
-                const at::Tensor& logp = refValues;
-                const at::Tensor logm = at::logaddexp(logp, logq) - std::log(2.0);
-                const at::Tensor m = logm.exp();
-                s.divergence += 0.5 * (m * (2 * logm - logp - logq)).sum(at::kDouble).item<double>();
-                break;
-            }
-            case Divergence::Kl:
-                s.divergence += klDivergence(refValues, logq).sum().item<double>();
-                break;
-            case Divergence::Angular: {
-                const at::Tensor cos = at::cosine_similarity(
-                    ref.normed.narrow(0, r, n).to(at::kDouble), flat.narrow(0, r, n).to(at::kDouble), -1);
-                s.divergence += (at::acos(cos.clamp(-1, 1)) / M_PI).sum().item<double>();
-                break;
-            }
-            case Divergence::L2:
-                s.divergence += (logits - refValues).to(at::kDouble).norm(2, {-1}).sum().item<double>();
-                break;
-        }
-        const at::Tensor t = targets.narrow(0, r, n);
-        const at::Tensor picked = logq.gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1);
-        s.nll -= picked.masked_select(t.ge(0)).sum(at::kDouble).item<double>();
-    }
-    return s;
-}
 
 }  // namespace
 
@@ -100,83 +88,116 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     for (const Unit& u : units) {
         if (u.layer < 0 || u.layer >= L) throw Error("unit " + u.label() + " outside the model");
     }
-    const Ablation& base = options.base;
+    const bool bounded = options.leader >= 0;
+    if (bounded && options.leader >= static_cast<int64_t>(units.size()))
+        throw Error("unit removal: leader outside the units");
     const int64_t batch = std::max<int64_t>(1, options.batchWindows);
-    const bool separateReference = options.againstOriginal && base.removedSublayers() > 0;
-    // Work in block forwards: the base pass (+ the reference pass), then per unit the blocks
-    // it runs (from its own block with prefix reuse, all of them without).
-    int64_t perChunk = separateReference ? 2 * L : L;
-    for (const Unit& u : units) perChunk += options.prefixReuse ? L - u.layer : L;
     const int64_t chunks = (windows.numWindows + batch - 1) / batch;
+    const int64_t positions = windows.numWindows * T;
+    const bool separateReference = options.againstOriginal && options.base.removedSublayers() > 0;
+    // The bounded search scores the leader over every chunk before the others: chunk contexts
+    // are kept between its two passes when small, rebuilt otherwise.
+    const bool keepContexts = bounded && (chunks == 1 || chunks * contextBytes(model, batch * T) <= options.keepContextsBytes);
+    const bool rebuild = bounded && !keepContexts;
+
+    // Progress in block forwards: the base pass (+ the reference pass) per chunk and pass,
+    // then per unit the blocks it runs.
+    auto unitBlocks = [&](const Unit& u) { return options.prefixReuse ? L - u.layer : L; };
+    const int64_t basePerChunk = (separateReference ? 2 * L : L) * (rebuild ? 2 : 1);
+    int64_t perChunk = basePerChunk;
+    for (const Unit& u : units) perChunk += unitBlocks(u);
     const int64_t total = perChunk * chunks;
     int64_t done = 0;
     reportProgress(progress, 0, total);
 
     const at::Tensor all =
         at::tensor(windows.ids, at::kInt).to(at::kLong).view({windows.numWindows, T});
-    std::vector<Sums> sums(units.size());
-    double baseNll = 0;
-    int64_t predicted = 0, positions = 0;
-    for (int64_t w0 = 0; w0 < windows.numWindows; w0 += batch) {
-        const at::Tensor ids = all.narrow(0, w0, std::min(batch, windows.numWindows - w0));
-        const at::Tensor h0 = embedTokens(model, ids);
-        // The base model's pass, caching h_i and h_i + attn_i.
-        std::vector<at::Tensor> h(static_cast<std::size_t>(L + 1)), mid(static_cast<std::size_t>(L));
-        Taps taps;
-        taps.residual = true;
-        taps.attnOut = true;
-        taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
-            const auto i = static_cast<std::size_t>(p.layer);
-            if (p.site == TapSite::Residual) h[i] = x;
-            else mid[i] = h[i] + x;
-        };
-        const at::Tensor hL = runBlocks(model, h0, 0, L, base, options.prefixReuse ? &taps : nullptr);
-        const Reference ref = makeReference(model, separateReference ? runBlocks(model, h0, 0, L) : hL,
-                                            options.divergence);
-        baseNll += compare(model, hL, ids, ref, options.divergence).nll;
-        predicted += ids.size(0) * (T - 1);
-        positions += ids.size(0) * T;
+    std::vector<ChunkContext> kept(static_cast<std::size_t>(chunks));
+    auto context = [&](int64_t c, bool withBaseNll) -> ChunkContext {
+        ChunkContext& k = kept[static_cast<std::size_t>(c)];
+        if (k.ids.defined()) return k;
+        const int64_t w0 = c * batch;
+        ChunkContext ctx = prepareChunk(model, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
+                                        options, separateReference, withBaseNll);
+        if (keepContexts) k = ctx;
         done += separateReference ? 2 * L : L;
         reportProgress(progress, done, total);
+        return ctx;
+    };
 
+    std::vector<std::vector<std::size_t>> passes(1);
+    if (bounded) {
+        passes = {{static_cast<std::size_t>(options.leader)}, {}};
         for (std::size_t k = 0; k < units.size(); ++k) {
-            const Unit& u = units[k];
-            Ablation a = base;
-            a.remove(u);
-            at::Tensor out;
-            if (!options.prefixReuse) {
-                out = runBlocks(model, h0, 0, L, a);
-            } else {
-                const auto i = static_cast<std::size_t>(u.layer);
-                if (u.kind == Unit::Kind::Attn) {
-                    out = runBlocks(model, h[i], u.layer, L, a);
-                } else if (u.kind == Unit::Kind::Mlp) {
-                    // Block i's attention output is unchanged: continue from h_i + attn_i (or
-                    // from h_i when the base already removed that attention).
-                    const at::Tensor start = base.attnRemoved(u.layer) ? h[i] : mid[i];
-                    out = runBlocks(model, start, u.layer + 1, L, a);
+            if (static_cast<int64_t>(k) != options.leader) passes[1].push_back(k);
+        }
+    } else {
+        for (std::size_t k = 0; k < units.size(); ++k) passes[0].push_back(k);
+    }
+
+    const bool byNll = options.boundBy == BoundMetric::Nll;
+    const double slack = byNll ? 0.0 : removal::roundingSlackPerRow(options.divergence);
+    auto metric = [&](const Sums& s) { return byNll ? s.nll : s.divergence; };
+    double best = std::numeric_limits<double>::infinity();  // best complete sum of `metric`
+    auto hopeless = [&](const Candidate& cd, const Sums& more, int64_t moreRows) {
+        const int64_t left = positions - cd.rows - moreRows;
+        return metric(cd.sums) + metric(more) > best + slack * static_cast<double>(left);
+    };
+
+    std::vector<Candidate> cand(units.size());
+    double baseNll = 0;
+    for (std::size_t pass = 0; pass < passes.size(); ++pass) {
+        for (int64_t c = 0; c < chunks; ++c) {
+            const ChunkContext ctx = context(c, pass == 0);
+            if (pass == 0) baseNll += ctx.baseNll;
+            const int64_t chunkRows = ctx.ids.size(0) * T;
+            for (const std::size_t k : passes[pass]) {
+                Candidate& cd = cand[k];
+                if (cd.abandoned) continue;
+                const Unit& u = units[k];
+                if (bounded && hopeless(cd, {}, 0)) {
+                    cd.abandoned = true;
                 } else {
-                    out = runBlocks(model, h[i], u.layer + 1, L, a);
+                    removal::KeepGoing keepGoing;
+                    if (bounded) {
+                        keepGoing = [&](const Sums& soFar, int64_t rows) { return !hopeless(cd, soFar, rows); };
+                    }
+                    const Compared got = removal::compare(model, candidateOutput(model, ctx, u, options),
+                                                          ctx.ids, ctx.ref, options.divergence, keepGoing);
+                    cd.sums.nll += got.sums.nll;
+                    cd.sums.divergence += got.sums.divergence;
+                    cd.rows += got.rows;
+                    cd.abandoned = got.rows < chunkRows;
                 }
+                // An abandoned unit's remaining chunks count as done.
+                done += cd.abandoned ? unitBlocks(u) * (chunks - c) : unitBlocks(u);
+                reportProgress(progress, done, total);
+                if (cd.rows == positions) best = std::min(best, metric(cd.sums));
             }
-            const Sums s = compare(model, out, ids, ref, options.divergence);
-            sums[k].nll += s.nll;
-            sums[k].divergence += s.divergence;
-            done += options.prefixReuse ? L - u.layer : L;
-            reportProgress(progress, done, total);
         }
     }
+
     UnitRemovalScores r;
     r.units = units;
+    const int64_t predicted = windows.numWindows * (T - 1);
     r.basePerplexity = std::exp(baseNll / static_cast<double>(predicted));
     const double scale = options.divergence == Divergence::JsReleased
                              ? static_cast<double>(positions) * static_cast<double>(model.config.vocabSize)
                              : static_cast<double>(positions);
-    for (const Sums& s : sums) {
-        const double nll = s.nll / static_cast<double>(predicted);
+    const double inf = std::numeric_limits<double>::infinity();
+    for (const Candidate& cd : cand) {
+        r.estimate.push_back(metric(cd.sums) / static_cast<double>(std::max<int64_t>(1, cd.rows)));
+        if (cd.abandoned) {
+            ++r.abandoned;
+            r.nll.push_back(inf);
+            r.perplexity.push_back(inf);
+            r.divergence.push_back(inf);
+            continue;
+        }
+        const double nll = cd.sums.nll / static_cast<double>(predicted);
         r.nll.push_back(nll);
         r.perplexity.push_back(std::exp(nll));
-        r.divergence.push_back(s.divergence / scale);
+        r.divergence.push_back(cd.sums.divergence / scale);
     }
     return r;
 }

@@ -12,6 +12,8 @@
 
 namespace lamina {
 
+/// The quantity a bounded search bounds: the divergence or the NLL (and so the perplexity).
+enum class BoundMetric { Divergence, Nll };
 
 struct RemovalOptions {
     Ablation base;                     ///< units already removed (earlier greedy steps)
@@ -22,6 +24,16 @@ struct RemovalOptions {
     /// about half the work); false runs every candidate from block 0 (for tests/benchmarks).
     bool prefixReuse = true;
     int64_t batchWindows = 4;
+    /// Bounded search, for greedy steps that need only the best unit: when ≥ 0, units[leader]
+    /// is scored first and every other unit is abandoned as soon as its partial sum of
+    /// `boundBy` exceeds the best complete one (plus a rounding slack), so it cannot be the
+    /// arg-min. Abandoned units get +∞ scores; the arg-min (ties: the earlier unit) and its
+    /// scores are exactly those of scoring every unit. −1 scores every unit in full.
+    int64_t leader = -1;
+    BoundMetric boundBy = BoundMetric::Divergence;
+    /// The bounded search keeps every chunk's cached states and reference between its two
+    /// passes (the leader's, then the others') when they fit in this; otherwise it recomputes.
+    int64_t keepContextsBytes = int64_t{512} << 20;
 };
 
 /// What removing each unit (on top of `base`) does to the model's output on a set of windows.
@@ -30,13 +42,18 @@ struct UnitRemovalScores {
     std::vector<double> perplexity;  ///< calibration PPL with base + the unit removed
     std::vector<double> nll;         ///< mean next-token NLL, the same (log of perplexity)
     std::vector<double> divergence;  ///< vs the reference, per RemovalOptions::divergence
+    /// `boundBy` per position over the positions scored (all of them unless abandoned): the
+    /// order in which the next greedy step should try the units.
+    std::vector<double> estimate;
+    int64_t abandoned = 0;           ///< units a bounded search stopped scoring early
     double basePerplexity = 0;       ///< with `base` only
 };
 
 /// Scores every unit of `units` chunk by chunk: one pass of the `base` model caches the
 /// residual stream at every block boundary (and after every attention sublayer), and each
 /// candidate's forward starts at its own block from that cache. Progress counts block
-/// forwards; returning false throws `Cancelled`.
+/// forwards (an abandoned unit's remaining ones count as done); returning false throws
+/// `Cancelled`.
 UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& windows,
                                     const std::vector<Unit>& units,
                                     const RemovalOptions& options = {},

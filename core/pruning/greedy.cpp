@@ -1,6 +1,7 @@
 #include "pruning/greedy.h"
 
 #include "common/error.h"
+#include "pruning/shared_scoring.h"
 
 namespace lamina {
 
@@ -29,9 +30,14 @@ Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
     removal.againstOriginal = options.criterion == GreedyCriterion::Divergence;
     removal.prefixReuse = options.prefixReuse;
     removal.batchWindows = options.batchWindows;
+    removal.boundBy = options.criterion == GreedyCriterion::Divergence ? BoundMetric::Divergence : BoundMetric::Nll;
+    checkSameWindows(options.group, windows);
+    std::vector<double> estimate;  // of the remaining candidates, from the previous step
     for (int64_t step = 0; step < steps; ++step) {
-        const UnitRemovalScores r = scoreUnitRemovals(model, windows, remaining, removal,
-                                                      stages.stage(static_cast<std::size_t>(step)));
+        const UnitRemovalScores r =
+            scoreUnitsShared(options.group, model, windows, remaining, removal,
+                             options.boundedSearch ? estimate : std::vector<double>{},
+                             stages.stage(static_cast<std::size_t>(step)));
         if (step == 0) t.basePerplexity = r.basePerplexity;
         const std::vector<double>& score = options.criterion == GreedyCriterion::Divergence ? r.divergence
                                            : options.criterion == GreedyCriterion::Nll      ? r.nll
@@ -49,6 +55,9 @@ Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
         t.steps.push_back(s);
         removal.base.remove(u);
         remaining.erase(remaining.begin() + static_cast<std::ptrdiff_t>(best));
+        estimate = r.estimate;
+        estimate.erase(estimate.begin() + static_cast<std::ptrdiff_t>(best));
+        t.abandonedCandidates += r.abandoned;
     }
     accumulateRemovals(t, model.config);
     return t;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analysis/unit_removal.h"
+#include "common/collective.h"
 #include "pruning/trajectory.h"
 
 namespace lamina {
@@ -21,7 +22,12 @@ struct GreedyOptions {
     Divergence divergence = Divergence::Js;
     int64_t maxSteps = 0;  ///< 0: until every candidate is ranked
     bool prefixReuse = true;
+    /// From the second step on, score the previous step's best-looking candidate first and
+    /// abandon the others once they cannot win (RemovalOptions::leader): same trajectory.
+    bool boundedSearch = true;
     int64_t batchWindows = 4;
+    /// Processes sharing each step's candidates (scoreUnitsShared); null: this one alone.
+    const Collective* group = nullptr;
 };
 
 /// Greedy iterative removal: at every step score each remaining candidate with the already

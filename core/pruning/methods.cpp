@@ -113,6 +113,8 @@ Trajectory runPruning(const Model& model, const CalibrationSet& calibration, con
         g.divergence = o.divergence;
         g.maxSteps = o.maxSteps;
         g.prefixReuse = o.prefixReuse;
+        g.boundedSearch = o.boundedSearch;
+        g.group = o.group;
         g.batchWindows = batch;
         t = greedyRemoval(model, w, g, progress);
         t.scoreName = o.method == "finercut" ? divergenceName(o.divergence)

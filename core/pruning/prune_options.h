@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/divergence.h"
+#include "common/collective.h"
 #include "pruning/slm_options.h"
 #include "pruning/trajectory.h"
 
@@ -27,7 +28,11 @@ struct PruneOptions {
     bool protectedBlocksSet = false;
     int64_t maxSteps = 0;  ///< iterative methods: 0 = rank every candidate
     bool prefixReuse = true;
+    bool boundedSearch = true;  ///< greedy methods (GreedyOptions::boundedSearch)
     int64_t batchWindows = 0;  ///< 0: automatic
+    /// Processes sharing the candidate scoring of greedy methods (MPI ranks); null: this one.
+    /// Not a parameter: any group gives the single-process trajectory.
+    const Collective* group = nullptr;
     int normPower = 1;         ///< shortened-taylor
     SlmOptions slm;            ///< slm (threshold, formula, protected range)
 };

@@ -15,6 +15,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/greedy.cpp
     ${CMAKE_CURRENT_LIST_DIR}/methods.cpp
     ${CMAKE_CURRENT_LIST_DIR}/prune_compute.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/shared_scoring.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/slm.cpp

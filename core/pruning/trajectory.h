@@ -34,6 +34,8 @@ struct Trajectory {
     bool cumulative = true;
     int64_t requestedSteps = 0;  ///< the step limit it was computed with; 0 = no limit
     std::vector<TrajectoryStep> steps;
+    /// Greedy bounded search: candidate scorings it stopped early (this run only; not stored).
+    int64_t abandonedCandidates = 0;
 
     /// Operations of the first `count` steps (for a non-cumulative trajectory: of step
     /// count−1 alone). Merges use `formula`.

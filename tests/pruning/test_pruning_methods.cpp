@@ -129,12 +129,46 @@ private Q_SLOTS:
         o.maxSteps = 4;
         const Trajectory fast = run(o);
         o.prefixReuse = false;
+        o.boundedSearch = false;
         const Trajectory naive = run(o);
+        QCOMPARE(naive.abandonedCandidates, int64_t{0});
         QCOMPARE(fast.steps.size(), naive.steps.size());
         for (std::size_t i = 0; i < fast.steps.size(); ++i) {
             QCOMPARE(fast.steps[i].kind, naive.steps[i].kind);
             QCOMPARE(fast.steps[i].layer, naive.steps[i].layer);
             QVERIFY(std::fabs(fast.steps[i].score - naive.steps[i].score) <= 1e-9 * std::fabs(naive.steps[i].score) + 1e-12);
+        }
+    }
+
+    // The bounded greedy search (later steps abandon candidates that cannot win) gives the
+    // trajectory of scoring every candidate, bit for bit, for every greedy method and the
+    // whole trajectory, while abandoning work.
+    void boundedSearchIsExact_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("divergence");
+        for (const char* d : {"js", "kl", "angular", "l2"}) QTest::newRow(d) << "finercut" << QString(d);
+        QTest::newRow("sleb") << "sleb" << "js";
+        QTest::newRow("blockpruner") << "blockpruner" << "js";
+    }
+    void boundedSearchIsExact() {
+        QFETCH(QString, method);
+        QFETCH(QString, divergence);
+        PruneOptions o;
+        o.method = method.toStdString();
+        o.divergence = parseDivergence(divergence.toStdString());
+        o.batchWindows = 1;  // four chunks: the leader's pass, then the others'
+        const Trajectory bounded = run(o);
+        o.boundedSearch = false;
+        const Trajectory exhaustive = run(o);
+        QCOMPARE(exhaustive.abandonedCandidates, int64_t{0});
+        QVERIFY(bounded.abandonedCandidates > 0);
+        QCOMPARE(bounded.steps.size(), exhaustive.steps.size());
+        QCOMPARE(bounded.basePerplexity, exhaustive.basePerplexity);
+        for (std::size_t i = 0; i < bounded.steps.size(); ++i) {
+            QCOMPARE(bounded.steps[i].kind, exhaustive.steps[i].kind);
+            QCOMPARE(bounded.steps[i].layer, exhaustive.steps[i].layer);
+            QCOMPARE(bounded.steps[i].score, exhaustive.steps[i].score);
+            QCOMPARE(bounded.steps[i].perplexity, exhaustive.steps[i].perplexity);
         }
     }
 

@@ -1,0 +1,96 @@
+#include "analysis/removal_compare.h"
+
+#include <cmath>
+
+#include "analysis/distribution_distance.h"
+#include "model/forward.h"
+
+namespace lamina::removal {
+
+namespace {
+
+// Rows of logits per piece: 16 MB of float32 whatever the vocabulary.
+int64_t rowsPerPiece(const Model& model) {
+    return std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);
+}
+
+}  // namespace
+
+Reference makeReference(const Model& model, const at::Tensor& hL, Divergence divergence) {
+    Reference r;
+    r.normed = finalNorm(model, hL).reshape({-1, hL.size(-1)});
+    const int64_t rows = rowsPerPiece(model);
+    const at::Tensor head = inComputeType(model, model.lmHead);
+    std::vector<at::Tensor> pieces;
+    for (int64_t i = 0; i < r.normed.size(0); i += rows) {
+        const int64_t n = std::min(rows, r.normed.size(0) - i);
+        at::Tensor logits = at::linear(r.normed.narrow(0, i, n), head).to(at::kFloat);
+        pieces.push_back(divergence == Divergence::L2 ? logits : at::log_softmax(logits, -1));
+    }
+    r.values = at::cat(pieces, 0);
+    return r;
+}
+
+Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, const Reference& ref,
+                 Divergence divergence, const KeepGoing& keepGoing) {
+    const int64_t B = h.size(0), T = h.size(1);
+    const at::Tensor flat = finalNorm(model, h).reshape({B * T, -1});
+    // Target of row b·T + t is ids[b, t+1]; the last position of a window has none.
+    const at::Tensor targets =
+        at::cat({ids.narrow(1, 1, T - 1), at::full({B, 1}, -1, at::kLong)}, 1).reshape({B * T});
+    const int64_t rows = rowsPerPiece(model);
+    const at::Tensor head = inComputeType(model, model.lmHead);
+    Compared c;
+    Sums& s = c.sums;
+    for (int64_t r = 0; r < B * T; r += rows) {
+        if (keepGoing && r > 0 && !keepGoing(s, r)) return c;
+        const int64_t n = std::min(rows, B * T - r);
+        const at::Tensor logits = at::linear(flat.narrow(0, r, n), head).to(at::kFloat);
+        const at::Tensor logq = at::log_softmax(logits, -1);
+        const at::Tensor refValues = ref.values.narrow(0, r, n);
+        switch (divergence) {
+            case Divergence::Js:
+                s.divergence += jsDivergence(refValues, logq).sum().item<double>();
+                break;
+            case Divergence::JsReleased: {
+                const at::Tensor& logp = refValues;
+                const at::Tensor logm = at::logaddexp(logp, logq) - std::log(2.0);
+                const at::Tensor m = logm.exp();
+                s.divergence += 0.5 * (m * (2 * logm - logp - logq)).sum(at::kDouble).item<double>();
+                break;
+            }
+            case Divergence::Kl:
+                s.divergence += klDivergence(refValues, logq).sum().item<double>();
+                break;
+            case Divergence::Angular: {
+                const at::Tensor cos = at::cosine_similarity(
+                    ref.normed.narrow(0, r, n).to(at::kDouble), flat.narrow(0, r, n).to(at::kDouble), -1);
+                s.divergence += (at::acos(cos.clamp(-1, 1)) / M_PI).sum().item<double>();
+                break;
+            }
+            case Divergence::L2:
+                s.divergence += (logits - refValues).to(at::kDouble).norm(2, {-1}).sum().item<double>();
+                break;
+        }
+        const at::Tensor t = targets.narrow(0, r, n);
+        const at::Tensor picked = logq.gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1);
+        s.nll -= picked.masked_select(t.ge(0)).sum(at::kDouble).item<double>();
+        c.rows = r + n;
+    }
+    return c;
+}
+
+double roundingSlackPerRow(Divergence divergence) {
+    switch (divergence) {
+        case Divergence::Js:
+        case Divergence::JsReleased:
+        case Divergence::Kl:
+            return 1e-6;
+        case Divergence::Angular:
+        case Divergence::L2:
+            return 0;
+    }
+    return 1e-6;
+}
+
+}  // namespace lamina::removal

@@ -1,0 +1,50 @@
+#pragma once
+
+// Internal to unit_removal.cpp: the output side of scoring a removal (reference distribution,
+// NLL and divergence of a candidate's last-block output), in row pieces that can stop early.
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+
+#include "analysis/divergence.h"
+#include "model/model.h"
+
+namespace lamina::removal {
+
+/// The reference output of one chunk: final-normed hidden states and, (B·T, V) float32, the
+/// logits (L2) or their log-softmax (the distribution divergences), computed once per chunk
+/// rather than again for every candidate compared against it.
+struct Reference {
+    at::Tensor normed;  // (B·T, d)
+    at::Tensor values;  // (B·T, V) float32: logits for L2, log-probabilities otherwise
+};
+
+Reference makeReference(const Model& model, const at::Tensor& hL, Divergence divergence);
+
+/// Raw sums over positions (not yet divided by their counts).
+struct Sums {
+    double nll = 0;         ///< next-token NLL over positions 0..T−2 of each window
+    double divergence = 0;  ///< divergence from the reference at every position
+};
+
+/// Asked after each piece of rows with this chunk's sums so far and the rows compared so far;
+/// returning false stops the comparison there.
+using KeepGoing = std::function<bool(const Sums& soFar, int64_t rows)>;
+
+struct Compared {
+    Sums sums;
+    int64_t rows = 0;  ///< rows (positions) compared; below B·T when `keepGoing` stopped it
+};
+
+/// NLL of next tokens and divergence from `ref` for last-block output `h` (B, T, d).
+Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, const Reference& ref,
+                 Divergence divergence, const KeepGoing& keepGoing = {});
+
+/// Upper bound of float32 rounding in one position's divergence: JS and KL are non-negative
+/// in exact arithmetic but a position whose distributions nearly agree can round to about
+/// −1e-7; angular distance and L2 are non-negative as computed.
+double roundingSlackPerRow(Divergence divergence);
+
+}  // namespace lamina::removal

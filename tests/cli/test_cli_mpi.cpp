@@ -1,0 +1,122 @@
+// `mpirun -n 2 lamina-cli prune`: two ranks share each greedy step's candidates and produce
+// exactly the single-process trajectory; rank 0 alone owns the results file; a failing rank
+// ends the run with the error instead of leaving the other waiting.
+
+#include <QtTest/QtTest>
+
+#include <QJsonArray>
+#include <QStandardPaths>
+
+#include "cli_runner.h"
+#include "fixtures.h"
+
+using lamina::test::CliResult;
+using lamina::test::runCli;
+using lamina::test::sharedDir;
+
+namespace {
+
+QString shared(const std::string& rel) { return QString::fromStdString((sharedDir() / rel).string()); }
+
+QStringList data() {
+    return {"--calib", shared("data/tinystories/calibration.txt"), "--tokenizer",
+            shared("models/stories260K/llama2c/tok512.bin"), "--seq", "64", "--windows", "4"};
+}
+
+CliResult runMpi(const QString& mpirun, int ranks, const QStringList& args) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    // CI runs as root in a container: allow it, allow more ranks than cores, and use plain
+    // shared-memory copies (no ptrace-based single copy in containers).
+    env.insert("OMPI_ALLOW_RUN_AS_ROOT", "1");
+    env.insert("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    env.insert("OMPI_MCA_rmaps_base_oversubscribe", "1");
+    env.insert("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
+    p.setProcessEnvironment(env);
+    p.start(mpirun, QStringList{"-n", QString::number(ranks), QStringLiteral(LAMINA_CLI_PATH)} << args);
+    CliResult r;
+    if (!p.waitForFinished(300000)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+}  // namespace
+
+class TestCliMpi : public QObject {
+    Q_OBJECT
+    QTemporaryDir mTmp;
+    QString mMpirun;
+
+private Q_SLOTS:
+    void initTestCase() {
+        LAMINA_REQUIRE_SHARED();
+        mMpirun = QStandardPaths::findExecutable("mpirun");
+        if (mMpirun.isEmpty()) QSKIP("mpirun not found (bash scripts/install-deps.sh installs openmpi-bin)");
+    }
+
+    void sameTrajectoryAsOneProcess_data() {
+        QTest::addColumn<QString>("method");
+        QTest::newRow("finercut") << "finercut";
+        QTest::newRow("sleb") << "sleb";
+        QTest::newRow("blockpruner") << "blockpruner";
+    }
+    void sameTrajectoryAsOneProcess() {
+        QFETCH(QString, method);
+        const QStringList args = QStringList{"prune", shared("models/stories260K"), "--method", method}
+                                 << data() << QStringList{"--ratio", "1", "--threads", "1", "--json"};
+        const CliResult one = runCli(QStringList(args) << "--out" << mTmp.filePath(method + "-1.json"));
+        QVERIFY2(one.exitCode == 0, one.err.constData());
+        const CliResult two = runMpi(mMpirun, 2, QStringList(args) << "--out" << mTmp.filePath(method + "-2.json"));
+        QVERIFY2(two.exitCode == 0, two.err.constData());
+        // One JSON document: only rank 0 prints.
+        QCOMPARE(QJsonDocument::fromJson(two.out).isObject(), true);
+        const QJsonArray a = one.json()["steps"].toArray(), b = two.json()["steps"].toArray();
+        QVERIFY(a.size() >= 5);
+        QCOMPARE(b.size(), a.size());
+        for (int i = 0; i < a.size(); ++i) {
+            const QJsonObject x = a[i].toObject(), y = b[i].toObject();
+            QCOMPARE(y["kind"].toString(), x["kind"].toString());
+            QCOMPARE(y["layer"].toInt(), x["layer"].toInt());
+            QCOMPARE(y["score"].toDouble(), x["score"].toDouble());
+            QCOMPARE(y["ppl"].toDouble(), x["ppl"].toDouble());
+        }
+        QCOMPARE(two.json()["base_ppl"].toDouble(), one.json()["base_ppl"].toDouble());
+    }
+
+    // Rank 0 writes the results file; asked again, every rank learns it holds the answer.
+    void rankZeroOwnsTheResultsFile() {
+        const QString results = mTmp.filePath("mpi.h5");
+        const QStringList args = QStringList{"prune", shared("models/stories260K"), "--method", "finercut"}
+                                 << data()
+                                 << QStringList{"--steps", "3", "--results", results, "--out",
+                                                mTmp.filePath("cached.json"), "--json"};
+        const CliResult first = runMpi(mMpirun, 2, args);
+        QVERIFY2(first.exitCode == 0, first.err.constData());
+        QCOMPARE(first.json()["cached"].toBool(), false);
+        QVERIFY(QFile::exists(results));
+        const CliResult again = runMpi(mMpirun, 2, args);
+        QVERIFY2(again.exitCode == 0, again.err.constData());
+        QCOMPARE(again.json()["cached"].toBool(), true);
+        QCOMPARE(again.json()["steps"].toArray(), first.json()["steps"].toArray());
+    }
+
+    // A model that cannot be loaded: the run ends (no hang) with the error, non-zero.
+    void aFailingRankEndsTheRun() {
+        const QString missing = mTmp.filePath("no-such-model");
+        const CliResult r = runMpi(mMpirun, 2, QStringList{"prune", missing, "--method", "finercut"}
+                                                   << data()
+                                                   << QStringList{"--steps", "1", "--out", mTmp.filePath("x.json")});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains("no-such-model"), r.err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliMpi)
+#include "test_cli_mpi.moc"
