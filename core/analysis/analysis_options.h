@@ -22,9 +22,10 @@ struct AnalysisOptions {
     int64_t angularMaxSpan = 0;  ///< Gromov's n = 1 … k; 0 = every span up to L − 1
     int normPower = 1;           ///< taylor / magnitude: p of Σ|·|^p
     int64_t batchWindows = 0;    ///< windows per forward; 0 = automatic (bounded memory)
-    /// Similarity, bi and angular advance all calibration windows through one block at a
-    /// time and drop each block's mapped weight pages after it (a checkpoint larger than RAM
-    /// can be analysed). Same results bit for bit; not part of any cache key.
+    /// Similarity, bi, angular, ppl_drop and js_drop advance all calibration windows (and, for
+    /// the removal scores, every unit's pruned stream) through one block at a time and drop
+    /// each block's mapped weight pages after it (a checkpoint larger than RAM can be
+    /// analysed). Same results bit for bit; not part of any cache key.
     bool layerByLayer = false;
 };
 

@@ -121,12 +121,6 @@ void consumeChunk(const Model& model, const ChunkSites& c, bool needBi, bool nee
     sweep.tokens += c.h[0].size(0) * c.h[0].size(1);
 }
 
-std::vector<at::Tensor> blockTensors(const BlockWeights& b) {
-    return {b.attn.norm, b.attn.wq, b.attn.wk, b.attn.wv, b.attn.wo, b.attn.bq, b.attn.bk,
-            b.attn.bv,   b.attn.bo, b.mlp.norm, b.mlp.gate, b.mlp.up, b.mlp.down, b.mlp.bgate,
-            b.mlp.bup,   b.mlp.bdown};
-}
-
 void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOptions& o,
                  const SimilarityOptions& sim, bool needBi, bool needAngular, int64_t batch,
                  TapSweep& sweep, const ProgressFn& progress) {
@@ -170,7 +164,7 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
                 h = runBlocks(model, h, i, i + 1, {}, &taps);
                 reportProgress(progress, i * chunks + c + 1, chunks * L);
             }
-            releaseMappedPages(blockTensors(model.blocks[static_cast<std::size_t>(i)]));
+            releaseBlockPages(model.blocks[static_cast<std::size_t>(i)]);
         }
         state.clear();
         for (const ChunkSites& s : sites) consumeChunk(model, s, needBi, needAngular, sweep, last);
@@ -278,6 +272,7 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
         for (const Unit& u : blockUnits(L)) units.push_back(u);
         RemovalOptions removal;
         removal.batchWindows = batch;
+        removal.layerByLayer = o.layerByLayer;
         const UnitRemovalScores r = scoreUnitRemovals(model, w, units, removal, stages.stage(1));
         for (const std::string metric : {"ppl_drop", "js_drop"}) {
             if (!wants(o, metric)) continue;

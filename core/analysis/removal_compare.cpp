@@ -1,6 +1,8 @@
 #include "analysis/removal_compare.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "analysis/distribution_distance.h"
 #include "model/forward.h"
@@ -78,6 +80,37 @@ Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids,
         c.rows = r + n;
     }
     return c;
+}
+
+UnitRemovalScores assembleScores(const Model& model, const TokenWindows& windows,
+                                 const std::vector<Unit>& units, const std::vector<UnitSums>& sums,
+                                 double baseNll, const RemovalOptions& options) {
+    const int64_t positions = windows.numWindows * windows.seqLen;
+    const int64_t predicted = windows.numWindows * (windows.seqLen - 1);
+    UnitRemovalScores r;
+    r.units = units;
+    r.basePerplexity = std::exp(baseNll / static_cast<double>(predicted));
+    const double scale = options.divergence == Divergence::JsReleased
+                             ? static_cast<double>(positions) * static_cast<double>(model.config.vocabSize)
+                             : static_cast<double>(positions);
+    const double inf = std::numeric_limits<double>::infinity();
+    const bool byNll = options.boundBy == BoundMetric::Nll;
+    for (const UnitSums& u : sums) {
+        const double metric = byNll ? u.sums.nll : u.sums.divergence;
+        r.estimate.push_back(metric / static_cast<double>(std::max<int64_t>(1, u.rows)));
+        if (u.abandoned) {
+            ++r.abandoned;
+            r.nll.push_back(inf);
+            r.perplexity.push_back(inf);
+            r.divergence.push_back(inf);
+            continue;
+        }
+        const double nll = u.sums.nll / static_cast<double>(predicted);
+        r.nll.push_back(nll);
+        r.perplexity.push_back(std::exp(nll));
+        r.divergence.push_back(u.sums.divergence / scale);
+    }
+    return r;
 }
 
 double roundingSlackPerRow(Divergence divergence) {

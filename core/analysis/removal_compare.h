@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "analysis/divergence.h"
+#include "analysis/unit_removal.h"
 #include "model/model.h"
 
 namespace lamina::removal {
@@ -41,6 +42,23 @@ struct Compared {
 /// NLL of next tokens and divergence from `ref` for last-block output `h` (B, T, d).
 Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, const Reference& ref,
                  Divergence divergence, const KeepGoing& keepGoing = {});
+
+/// One unit's running sums.
+struct UnitSums {
+    Sums sums;
+    int64_t rows = 0;  ///< positions compared so far
+    bool abandoned = false;
+};
+
+/// Mean NLL, perplexity and divergence per unit from the raw sums (+inf for abandoned units).
+UnitRemovalScores assembleScores(const Model& model, const TokenWindows& windows,
+                                 const std::vector<Unit>& units, const std::vector<UnitSums>& sums,
+                                 double baseNll, const RemovalOptions& options);
+
+/// scoreUnitRemovals with options.layerByLayer (unit_removal_layered.cpp).
+UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindows& windows,
+                                           const std::vector<Unit>& units,
+                                           const RemovalOptions& options, const ProgressFn& progress);
 
 /// Upper bound of float32 rounding in one position's divergence: JS and KL are non-negative
 /// in exact arithmetic but a position whose distributions nearly agree can round to about

@@ -72,12 +72,6 @@ at::Tensor candidateOutput(const Model& model, const ChunkContext& c, const Unit
     return runBlocks(model, c.h[i], u.layer + 1, L, a);
 }
 
-struct Candidate {
-    Sums sums;
-    int64_t rows = 0;  // positions compared so far
-    bool abandoned = false;
-};
-
 }  // namespace
 
 UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& windows,
@@ -88,6 +82,7 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     for (const Unit& u : units) {
         if (u.layer < 0 || u.layer >= L) throw Error("unit " + u.label() + " outside the model");
     }
+    if (options.layerByLayer) return removal::scoreUnitRemovalsLayered(model, windows, units, options, progress);
     const bool bounded = options.leader >= 0;
     if (bounded && options.leader >= static_cast<int64_t>(units.size()))
         throw Error("unit removal: leader outside the units");
@@ -139,12 +134,12 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     const double slack = byNll ? 0.0 : removal::roundingSlackPerRow(options.divergence);
     auto metric = [&](const Sums& s) { return byNll ? s.nll : s.divergence; };
     double best = std::numeric_limits<double>::infinity();  // best complete sum of `metric`
-    auto hopeless = [&](const Candidate& cd, const Sums& more, int64_t moreRows) {
+    auto hopeless = [&](const removal::UnitSums& cd, const Sums& more, int64_t moreRows) {
         const int64_t left = positions - cd.rows - moreRows;
         return metric(cd.sums) + metric(more) > best + slack * static_cast<double>(left);
     };
 
-    std::vector<Candidate> cand(units.size());
+    std::vector<removal::UnitSums> cand(units.size());
     double baseNll = 0;
     for (std::size_t pass = 0; pass < passes.size(); ++pass) {
         for (int64_t c = 0; c < chunks; ++c) {
@@ -152,7 +147,7 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
             if (pass == 0) baseNll += ctx.baseNll;
             const int64_t chunkRows = ctx.ids.size(0) * T;
             for (const std::size_t k : passes[pass]) {
-                Candidate& cd = cand[k];
+                removal::UnitSums& cd = cand[k];
                 if (cd.abandoned) continue;
                 const Unit& u = units[k];
                 if (bounded && hopeless(cd, {}, 0)) {
@@ -177,29 +172,7 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
         }
     }
 
-    UnitRemovalScores r;
-    r.units = units;
-    const int64_t predicted = windows.numWindows * (T - 1);
-    r.basePerplexity = std::exp(baseNll / static_cast<double>(predicted));
-    const double scale = options.divergence == Divergence::JsReleased
-                             ? static_cast<double>(positions) * static_cast<double>(model.config.vocabSize)
-                             : static_cast<double>(positions);
-    const double inf = std::numeric_limits<double>::infinity();
-    for (const Candidate& cd : cand) {
-        r.estimate.push_back(metric(cd.sums) / static_cast<double>(std::max<int64_t>(1, cd.rows)));
-        if (cd.abandoned) {
-            ++r.abandoned;
-            r.nll.push_back(inf);
-            r.perplexity.push_back(inf);
-            r.divergence.push_back(inf);
-            continue;
-        }
-        const double nll = cd.sums.nll / static_cast<double>(predicted);
-        r.nll.push_back(nll);
-        r.perplexity.push_back(std::exp(nll));
-        r.divergence.push_back(cd.sums.divergence / scale);
-    }
-    return r;
+    return removal::assembleScores(model, windows, units, cand, baseNll, options);
 }
 
 }  // namespace lamina

@@ -34,6 +34,11 @@ struct RemovalOptions {
     /// The bounded search keeps every chunk's cached states and reference between its two
     /// passes (the leader's, then the others') when they fit in this; otherwise it recomputes.
     int64_t keepContextsBytes = int64_t{512} << 20;
+    /// Advance every chunk and every unit's pruned stream one block at a time, dropping each
+    /// block's mapped weight pages after it (about one block of weights resident; the
+    /// streams cost units × windows × T × d floats). Same scores bit for bit. Needs prefix
+    /// reuse, an empty `base` and no leader.
+    bool layerByLayer = false;
 };
 
 /// What removing each unit (on top of `base`) does to the model's output on a set of windows.

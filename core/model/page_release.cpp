@@ -55,4 +55,10 @@ void releaseMappedPages(const std::vector<at::Tensor>& tensors) {
     }
 }
 
+void releaseBlockPages(const BlockWeights& b) {
+    releaseMappedPages({b.attn.norm, b.attn.wq, b.attn.wk, b.attn.wv, b.attn.wo, b.attn.bq, b.attn.bk,
+                        b.attn.bv, b.attn.bo, b.mlp.norm, b.mlp.gate, b.mlp.up, b.mlp.down,
+                        b.mlp.bgate, b.mlp.bup, b.mlp.bdown});
+}
+
 }  // namespace lamina

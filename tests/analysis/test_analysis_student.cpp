@@ -100,6 +100,31 @@ private Q_SLOTS:
         }
     }
 
+    // ppl_drop / js_drop layer by layer (every unit's pruned stream advances with the windows,
+    // one block's weights resident) equal the prefix-reuse sweep bit for bit. Three windows
+    // in chunks of two keep it short.
+    void removalScoresLayerByLayer() {
+        CalibrationSet small = mCalibration;
+        small.windows.numWindows = 3;
+        small.windows.ids.resize(static_cast<std::size_t>(3 * small.windows.seqLen));
+        AnalysisOptions o;
+        o.metrics = {"ppl_drop", "js_drop"};
+        o.batchWindows = 2;
+        AnalysisOptions lbl = o;
+        lbl.layerByLayer = true;
+        const AnalysisOutput layered = runAnalysis(*mModel, small, lbl);
+        const AnalysisOutput swept = runAnalysis(*mModel, small, o);
+        QCOMPARE(layered.importances.size(), std::size_t{2});
+        QCOMPARE(swept.importances.size(), std::size_t{2});
+        for (std::size_t i = 0; i < 2; ++i) {
+            QCOMPARE(layered.importances[i].metric, swept.importances[i].metric);
+            QCOMPARE(layered.importances[i].values.size(), std::size_t{48});
+            QVERIFY2(sameValues(layered.importances[i].values, swept.importances[i].values),
+                     swept.importances[i].metric.c_str());
+            QCOMPARE(layered.importances[i].extras.at("base_ppl"), swept.importances[i].extras.at("base_ppl"));
+        }
+    }
+
     // Similarity falls off with distance from the diagonal: the banded "patches".
     void ckaIsBanded() {
         for (const std::string measure : {"cka_linear", "cka_unbiased"}) {

@@ -10,6 +10,7 @@
 #include "analysis/distribution_distance.h"
 #include "analysis/unit_removal.h"
 #include "analysis/weight_scores.h"
+#include "common/error.h"
 #include "eval/perplexity.h"
 #include "model/forward.h"
 #include "model/model.h"
@@ -122,6 +123,25 @@ private Q_SLOTS:
         // rows check that on stories260K.)
         if (metric == 0) QVERIFY(abandonedSomewhere > 0);
         QCOMPARE(all.abandoned, int64_t{0});
+    }
+
+    // Layer by layer (all chunks and every unit's stream through one block at a time) gives
+    // the prefix-reuse sweep's scores bit for bit; it refuses a base removal.
+    void layerByLayerRemovalIsExact() {
+        std::vector<Unit> units = sublayerUnits(3);
+        for (const Unit& u : blockUnits(3)) units.push_back(u);
+        RemovalOptions o;
+        o.batchWindows = 2;
+        const UnitRemovalScores swept = scoreUnitRemovals(*mModel, mWindows, units, o);
+        o.layerByLayer = true;
+        const UnitRemovalScores layered = scoreUnitRemovals(*mModel, mWindows, units, o);
+        QCOMPARE(layered.basePerplexity, swept.basePerplexity);
+        for (std::size_t k = 0; k < units.size(); ++k) {
+            QCOMPARE(layered.nll[k], swept.nll[k]);
+            QCOMPARE(layered.divergence[k], swept.divergence[k]);
+        }
+        o.base.removeAttn(0);
+        QVERIFY_THROWS_EXCEPTION(Error, scoreUnitRemovals(*mModel, mWindows, {{Unit::Kind::Mlp, 1}}, o));
     }
 
     // On top of an already removed unit (FinerCut's later steps).
