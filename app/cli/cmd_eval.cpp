@@ -12,6 +12,7 @@
 #include "common/runtime.h"
 #include "common/text_file.h"
 #include "console.h"
+#include "mpi_group.h"
 #include "eval/run_evaluation.h"
 #include "model/fingerprint.h"
 #include "model/model.h"
@@ -112,15 +113,17 @@ void writeCsv(const std::string& path, const std::vector<std::pair<std::string, 
     writeTextFileAtomically(path, text, "the table");
 }
 
-}  // namespace
-
-int runEval(const std::vector<std::string>& argv) {
+// One rank's part (the only process without MPI): rank 0 owns the results file and the output;
+// the other ranks score their share of each zero-shot task's items and say nothing.
+int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
+    const bool root = group == nullptr || group->rank() == 0;
     const Args args(argv,
                     {"plan", "tasks", "protocol", "data-dir", "limit", "seq", "bos", "windows",
                      "max-length", "batch-tokens", "results", "csv", "threads", "dtype", "weights", "tokenizer"},
                     {"json", "zero-shot-bos", "no-baseline"});
     const std::string modelPath = args.positional("MODEL");
-    const EvalRequest request = parseEvalRequest(args);
+    EvalRequest request = parseEvalRequest(args);
+    request.scoring.group = group;
     const std::string dtype = args.valueOr("dtype", "float32");
     if (dtype != "float32" && dtype != "bfloat16") {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
@@ -132,13 +135,13 @@ int runEval(const std::vector<std::string>& argv) {
         checkPlanMatchesModel(*plan, fingerprint, modelPath, *planPath);
     }
     std::shared_ptr<ResultsStore> store;
-    if (const auto results = args.value("results")) store = ResultsStore::open(*results);
-    configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+    if (const auto results = args.value("results"); results && root) store = ResultsStore::open(*results);
+    configureRuntime(threadsFor(static_cast<int>(args.integer("threads", 0, 0, 1024)), group));
 
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
     load.weights = weightResidence(args);
-    load.progress = consoleProgress("loading");
+    if (root) load.progress = consoleProgress("loading");
     const std::shared_ptr<const Model> model = loadModel(modelPath, load);
     const auto tokenizer =
         tokenizerForModel(modelPath, model->config.vocabSize, args.valueOr("tokenizer", ""));
@@ -149,7 +152,9 @@ int runEval(const std::vector<std::string>& argv) {
         return runEvaluation(
             subject, request, store.get(),
             [&](int64_t done, int64_t total) { return !bar || bar(done, total); },
-            [&](const EvalTask& t) { bar = consoleProgress(std::string(label) + " " + t.name); });
+            [&](const EvalTask& t) {
+                if (root) bar = consoleProgress(std::string(label) + " " + t.name);
+            });
     };
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<TaskOutcome> outcomes, baseline;
@@ -162,6 +167,7 @@ int runEval(const std::vector<std::string>& argv) {
     }
     if (withBaseline) baseline = evaluate(*model, nullptr, "unpruned");
     const double seconds = secondsSince(t0);
+    if (!root) return 0;
 
     const auto average = zeroShotAverage(outcomes);
     const auto baseAverage = withBaseline ? zeroShotAverage(baseline) : std::nullopt;
@@ -200,6 +206,19 @@ int runEval(const std::vector<std::string>& argv) {
     }
     std::printf("time %.1fs\n", seconds);
     return 0;
+}
+
+}  // namespace
+
+int runEval(const std::vector<std::string>& argv) {
+    const std::unique_ptr<MpiGroup> group = joinLaunchedGroup();
+    if (!group) return evaluateAs(argv, nullptr);
+    try {
+        return evaluateAs(argv, group.get());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lamina-cli eval (rank %d of %d): %s\n", group->rank(), group->size(), e.what());
+        group->abort(2);
+    }
 }
 
 }  // namespace lamina::cli

@@ -1,11 +1,9 @@
 // Engine side of `lamina-cli prune`: runs the method when the results file cannot answer.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <thread>
 
 #include "commands.h"
 #include "common/error.h"
@@ -64,10 +62,7 @@ int runPrune(const std::vector<std::string>& argv) {
         configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
         return prune(req, args, nullptr);
     }
-    // Ranks on one machine share its cores unless --threads says otherwise.
-    const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    configureRuntime(threads > 0 ? threads : std::max(1, cores / group->localSize()));
+    configureRuntime(threadsFor(static_cast<int>(args.integer("threads", 0, 0, 1024)), group.get()));
     req.options.group = group.get();
     try {
         return prune(req, args, group.get());

@@ -3,7 +3,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 #include <string>
 
 #include "common/error.h"
@@ -16,6 +18,12 @@
 #endif
 
 namespace lamina::cli {
+
+int threadsFor(int requested, const MpiGroup* group) {
+    if (requested > 0 || group == nullptr) return requested;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, cores / group->localSize());
+}
 
 #ifdef LAMINA_WITH_MPI
 

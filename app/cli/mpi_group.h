@@ -34,6 +34,9 @@ inline bool launchedAsRanks() {
     return false;
 }
 
+/// --threads, or by default the machine's cores divided between the ranks on it.
+int threadsFor(int requested, const MpiGroup* group);
+
 /// Initialises MPI when launchedAsRanks() with more than one rank; null otherwise.
 /// Throws `Error` when launched that way by a build without MPI.
 std::unique_ptr<MpiGroup> joinLaunchedGroup();

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/collective.h"
 #include "common/progress.h"
 #include "eval/loglikelihood_request.h"
 #include "eval/zeroshot_metrics.h"
@@ -18,6 +19,8 @@ struct ScoringOptions {
     int64_t maxLength = 0;
     /// Token budget of one padded batch of requests that share no context.
     int64_t batchTokens = 4096;
+    /// Processes sharing a task's items (MPI ranks; evaluateZeroShot); null: this one alone.
+    const Collective* group = nullptr;
 };
 
 /// Log-likelihood of each request's continuation and whether greedy decoding reproduces it

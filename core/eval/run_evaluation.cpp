@@ -70,7 +70,19 @@ TaskOutcome runZeroShot(const EvalSubject& s, const EvalTask& task, const EvalRe
     const std::string dataset =
         Fnv1a().field(data.contentHash).field(s.tokenizer->fingerprint()).hex();
     const ResultMeta query = evaluationQuery(task, params, s.modelFingerprint, dataset);
-    if (auto cached = fromStore(store, query, task)) return *cached;
+    auto cached = fromStore(store, query, task);
+    if (const Collective* group = request.scoring.group; group && group->size() > 1) {
+        // Every rank scores its share, or none does: the results file (rank 0's) decides.
+        if (group->allGather({cached ? 1.0 : 0.0})[0] != 0) {
+            if (cached) return *cached;
+            TaskOutcome skipped;
+            skipped.task = task;
+            skipped.cached = true;
+            return skipped;
+        }
+    } else if (cached) {
+        return *cached;
+    }
 
     RequestEncoding encoding;
     encoding.prependBos = request.protocol.zeroShotBos;

@@ -8,6 +8,47 @@
 
 namespace lamina {
 
+namespace {
+
+// scoreRequests over the items of this rank of scoring.group (all items without one),
+// gathered into every request's score in item order.
+std::vector<RequestScore> scoreShared(const Model& model, const ZeroShotTask& task,
+                                      const std::vector<LoglikelihoodRequest>& requests,
+                                      const Ablation& ablation, const ScoringOptions& scoring,
+                                      const ProgressFn& progress) {
+    const Collective* group = scoring.group;
+    if (group == nullptr || group->size() <= 1) return scoreRequests(model, requests, ablation, scoring, progress);
+    const auto size = static_cast<std::size_t>(group->size()), rank = static_cast<std::size_t>(group->rank());
+    std::vector<std::size_t> first;  // index of each item's first request
+    for (std::size_t i = 0, next = 0; i < task.items.size(); next += task.items[i].contexts.size(), ++i) first.push_back(next);
+    std::vector<LoglikelihoodRequest> mine;
+    for (std::size_t i = rank; i < task.items.size(); i += size) {
+        for (std::size_t j = 0; j < task.items[i].contexts.size(); ++j) mine.push_back(requests[first[i] + j]);
+    }
+    const std::vector<RequestScore> scored = scoreRequests(model, mine, ablation, scoring, progress);
+    std::vector<double> packed;
+    for (const RequestScore& r : scored) {
+        packed.insert(packed.end(), {r.logLikelihood, r.greedy ? 1.0 : 0.0, static_cast<double>(r.tokens)});
+    }
+    const std::vector<double> all = group->allGather(packed);
+    if (all.size() != 3 * requests.size()) throw Error(task.file.string() + ": ranks disagree on the requests");
+    std::vector<RequestScore> flat(requests.size());
+    std::size_t at = 0;
+    for (std::size_t q = 0; q < size; ++q) {
+        for (std::size_t i = q; i < task.items.size(); i += size) {
+            for (std::size_t j = 0; j < task.items[i].contexts.size(); ++j, at += 3) {
+                RequestScore& r = flat[first[i] + j];
+                r.logLikelihood = all[at];
+                r.greedy = all[at + 1] != 0;
+                r.tokens = static_cast<int64_t>(all[at + 2]);
+            }
+        }
+    }
+    return flat;
+}
+
+}  // namespace
+
 ZeroShotRun evaluateZeroShot(const Model& model, const Tokenizer& tokenizer,
                              const ZeroShotTask& task, const RequestEncoding& encoding,
                              const Ablation& ablation, const ScoringOptions& scoring,
@@ -26,7 +67,7 @@ ZeroShotRun evaluateZeroShot(const Model& model, const Tokenizer& tokenizer,
         }
     }
     ZeroShotRun run;
-    const std::vector<RequestScore> flat = scoreRequests(model, requests, ablation, scoring, progress);
+    const std::vector<RequestScore> flat = scoreShared(model, task, requests, ablation, scoring, progress);
     std::size_t next = 0;
     for (const ZeroShotItem& item : task.items) {
         run.scores.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(next),

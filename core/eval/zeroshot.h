@@ -21,7 +21,8 @@ struct ZeroShotRun {
 };
 
 /// Tokenizes every item of `task` (lm-eval's pair encoding) and scores it on `model` with
-/// `ablation` applied. Progress counts requests; returning false throws `Cancelled`.
+/// `ablation` applied. With `scoring.group`, rank r scores items i ≡ r (mod size) and every
+/// rank gathers all scores. Progress counts requests; returning false throws `Cancelled`.
 ZeroShotRun evaluateZeroShot(const Model& model, const Tokenizer& tokenizer,
                              const ZeroShotTask& task, const RequestEncoding& encoding,
                              const Ablation& ablation = {}, const ScoringOptions& scoring = {},

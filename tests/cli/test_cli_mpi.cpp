@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QStandardPaths>
+#include <cmath>
 
 #include "cli_runner.h"
 #include "fixtures.h"
@@ -105,6 +106,37 @@ private Q_SLOTS:
         QVERIFY2(again.exitCode == 0, again.err.constData());
         QCOMPARE(again.json()["cached"].toBool(), true);
         QCOMPARE(again.json()["steps"].toArray(), first.json()["steps"].toArray());
+    }
+
+    // Zero-shot evaluation shared by item: the same metrics as one process (the items each
+    // rank scores run in batches of their own, so log-likelihoods agree to rounding); a
+    // second run with the results file is answered from it on every task.
+    void evalMatchesOneProcess() {
+        const QString results = mTmp.filePath("eval.h5");
+        const QStringList args = {"eval", shared("models/stories260K"), "--tokenizer",
+                                  shared("models/stories260K/llama2c/tok512.bin"), "--tasks",
+                                  "arc_easy,piqa,winogrande,lambada_openai", "--data-dir", shared("data"),
+                                  "--limit", "30", "--threads", "1", "--json"};
+        const CliResult one = runCli(args);
+        QVERIFY2(one.exitCode == 0, one.err.constData());
+        const CliResult two = runMpi(mMpirun, 2, QStringList(args) << "--results" << results);
+        QVERIFY2(two.exitCode == 0, two.err.constData());
+        const QJsonArray a = one.json()["tasks"].toArray(), b = two.json()["tasks"].toArray();
+        QCOMPARE(b.size(), 4);
+        for (int i = 0; i < a.size(); ++i) {
+            const QJsonObject x = a[i].toObject(), y = b[i].toObject();
+            QCOMPARE(y["items"].toInt(), 30);
+            QCOMPARE(y["tokens"].toInt(), x["tokens"].toInt());
+            const QJsonObject mx = x["metrics"].toObject(), my = y["metrics"].toObject();
+            QCOMPARE(my.keys(), mx.keys());
+            for (const QString& k : mx.keys()) {
+                const double u = mx[k].toObject()["value"].toDouble(), v = my[k].toObject()["value"].toDouble();
+                QVERIFY2(std::fabs(u - v) <= 1e-5 * std::fabs(u), qPrintable(x["task"].toString() + " " + k));
+            }
+        }
+        const CliResult again = runMpi(mMpirun, 2, QStringList(args) << "--results" << results);
+        QVERIFY2(again.exitCode == 0, again.err.constData());
+        for (const auto& t : again.json()["tasks"].toArray()) QVERIFY(t.toObject()["cached"].toBool());
     }
 
     // A model that cannot be loaded: the run ends (no hang) with the error, non-zero.
