@@ -29,10 +29,8 @@ void tap(const Taps* taps, int64_t layer, TapSite site, const at::Tensor& t) {
     if (taps != nullptr && taps->wants(site)) taps->onTap(TapPoint{layer, site}, t);
 }
 
-// `w` in `x`'s dtype: mapped weights keep the checkpoint's dtype until used (model.h).
-at::Tensor like(const at::Tensor& w, const at::Tensor& x) {
-    return !w.defined() || w.scalar_type() == x.scalar_type() ? w : w.to(x.scalar_type());
-}
+// `w` in `x`'s dtype (model.h: inType).
+at::Tensor like(const at::Tensor& w, const at::Tensor& x) { return inType(w, x.scalar_type()); }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     return b.defined() ? at::linear(x, like(w, x), like(b, x)) : at::linear(x, like(w, x));

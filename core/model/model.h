@@ -79,10 +79,15 @@ std::shared_ptr<const Model> loadModel(const std::filesystem::path& path,
 
 at::ScalarType toScalarType(ComputeDtype dtype);
 
-/// `w` in `model`'s compute dtype: `w` itself when it already is (or is undefined), otherwise
-/// a converted temporary.
+/// `w` in dtype `type`: `w` itself when it already is (or is undefined), otherwise a
+/// converted temporary (mapped weights keep the checkpoint's dtype until used).
+inline at::Tensor inType(const at::Tensor& w, at::ScalarType type) {
+    return !w.defined() || w.scalar_type() == type ? w : w.to(type);
+}
+
+/// `w` in `model`'s compute dtype.
 inline at::Tensor inComputeType(const Model& model, const at::Tensor& w) {
-    return !w.defined() || w.scalar_type() == model.computeType ? w : w.to(model.computeType);
+    return inType(w, model.computeType);
 }
 
 }  // namespace lamina

@@ -29,6 +29,13 @@ TokenWindows randomWindows(int64_t n, int64_t T, int64_t vocab) {
     return w;
 }
 
+// Every sublayer, then every block.
+std::vector<Unit> everyUnit(int64_t layers) {
+    std::vector<Unit> units = sublayerUnits(layers);
+    for (const Unit& u : blockUnits(layers)) units.push_back(u);
+    return units;
+}
+
 // Mean next-token NLL over all windows (the loss Taylor differentiates), float64.
 double meanLoss(const Model& m, const TokenWindows& w) {
     return evaluatePerplexity(m, w, {}, 16).meanNll;
@@ -53,8 +60,7 @@ private Q_SLOTS:
     // Every unit's removal scored with prefix reuse equals removing it and running from
     // block 0 through the independent perplexity code path.
     void removalMatchesNaive() {
-        std::vector<Unit> units = sublayerUnits(3);
-        for (const Unit& u : blockUnits(3)) units.push_back(u);
+        const std::vector<Unit> units = everyUnit(3);
         RemovalOptions o;
         o.batchWindows = 2;
         const UnitRemovalScores r = scoreUnitRemovals(*mModel, mWindows, units, o);
@@ -89,8 +95,7 @@ private Q_SLOTS:
     void boundedSearchKeepsTheArgMin() {
         QFETCH(int, metric);
         QFETCH(int, keepBytes);
-        std::vector<Unit> units = sublayerUnits(3);
-        for (const Unit& u : blockUnits(3)) units.push_back(u);
+        const std::vector<Unit> units = everyUnit(3);
         RemovalOptions o;
         o.batchWindows = 1;  // five chunks
         o.boundBy = metric == 0 ? BoundMetric::Divergence : BoundMetric::Nll;
@@ -128,8 +133,7 @@ private Q_SLOTS:
     // Layer by layer (all chunks and every unit's stream through one block at a time) gives
     // the prefix-reuse sweep's scores bit for bit; it refuses a base removal.
     void layerByLayerRemovalIsExact() {
-        std::vector<Unit> units = sublayerUnits(3);
-        for (const Unit& u : blockUnits(3)) units.push_back(u);
+        const std::vector<Unit> units = everyUnit(3);
         RemovalOptions o;
         o.batchWindows = 2;
         const UnitRemovalScores swept = scoreUnitRemovals(*mModel, mWindows, units, o);

@@ -11,10 +11,9 @@
 #include "fixtures.h"
 
 using lamina::test::runCli;
-using lamina::test::sharedDir;
+using lamina::test::shared;
 
 namespace {
-QString shared(const std::string& rel) { return QString::fromStdString((sharedDir() / rel).string()); }
 QStringList model() {
     return {shared("models/stories260K"), "--tokenizer", shared("models/stories260K/llama2c/tok512.bin")};
 }

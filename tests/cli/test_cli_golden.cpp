@@ -9,13 +9,8 @@
 #include "golden.h"
 
 using lamina::test::runCli;
+using lamina::test::shared;
 using lamina::test::sharedDir;
-
-namespace {
-QString shared(const std::string& rel) {
-    return QString::fromStdString((sharedDir() / rel).string());
-}
-}  // namespace
 
 class TestCliGolden : public QObject {
     Q_OBJECT

@@ -13,19 +13,11 @@
 
 using lamina::test::CliResult;
 using lamina::test::runCli;
-using lamina::test::sharedDir;
+using lamina::test::shared;
 
 namespace {
 
-QString shared(const std::string& rel) { return QString::fromStdString((sharedDir() / rel).string()); }
-
-QStringList data() {
-    return {"--calib", shared("data/tinystories/calibration.txt"), "--tokenizer",
-            shared("models/stories260K/llama2c/tok512.bin"), "--seq", "64", "--windows", "4"};
-}
-
 CliResult runMpi(const QString& mpirun, int ranks, const QStringList& args) {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     // CI runs as root in a container: allow it, allow more ranks than cores, and use plain
     // shared-memory copies (no ptrace-based single copy in containers).
@@ -33,19 +25,8 @@ CliResult runMpi(const QString& mpirun, int ranks, const QStringList& args) {
     env.insert("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
     env.insert("OMPI_MCA_rmaps_base_oversubscribe", "1");
     env.insert("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
-    p.setProcessEnvironment(env);
-    p.start(mpirun, QStringList{"-n", QString::number(ranks), QStringLiteral(LAMINA_CLI_PATH)} << args);
-    CliResult r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return lamina::test::runProgram(
+        mpirun, QStringList{"-n", QString::number(ranks), QStringLiteral(LAMINA_CLI_PATH)} << args, env);
 }
 
 }  // namespace
@@ -71,7 +52,7 @@ private Q_SLOTS:
     void sameTrajectoryAsOneProcess() {
         QFETCH(QString, method);
         const QStringList args = QStringList{"prune", shared("models/stories260K"), "--method", method}
-                                 << data() << QStringList{"--ratio", "1", "--threads", "1", "--json"};
+                                 << lamina::test::storiesCalibrationArgs() << QStringList{"--ratio", "1", "--threads", "1", "--json"};
         const CliResult one = runCli(QStringList(args) << "--out" << mTmp.filePath(method + "-1.json"));
         QVERIFY2(one.exitCode == 0, one.err.constData());
         const CliResult two = runMpi(mMpirun, 2, QStringList(args) << "--out" << mTmp.filePath(method + "-2.json"));
@@ -95,7 +76,7 @@ private Q_SLOTS:
     void rankZeroOwnsTheResultsFile() {
         const QString results = mTmp.filePath("mpi.h5");
         const QStringList args = QStringList{"prune", shared("models/stories260K"), "--method", "finercut"}
-                                 << data()
+                                 << lamina::test::storiesCalibrationArgs()
                                  << QStringList{"--steps", "3", "--results", results, "--out",
                                                 mTmp.filePath("cached.json"), "--json"};
         const CliResult first = runMpi(mMpirun, 2, args);
@@ -143,7 +124,7 @@ private Q_SLOTS:
     void aFailingRankEndsTheRun() {
         const QString missing = mTmp.filePath("no-such-model");
         const CliResult r = runMpi(mMpirun, 2, QStringList{"prune", missing, "--method", "finercut"}
-                                                   << data()
+                                                   << lamina::test::storiesCalibrationArgs()
                                                    << QStringList{"--steps", "1", "--out", mTmp.filePath("x.json")});
         QVERIFY(r.exitCode != 0);
         QVERIFY2(r.err.contains("no-such-model"), r.err.constData());

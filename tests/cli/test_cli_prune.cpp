@@ -10,14 +10,10 @@
 #include "fixtures.h"
 
 using lamina::test::runCli;
-using lamina::test::sharedDir;
+using lamina::test::shared;
 
 namespace {
-QString shared(const std::string& rel) { return QString::fromStdString((sharedDir() / rel).string()); }
-QStringList data() {
-    return {"--calib", shared("data/tinystories/calibration.txt"), "--tokenizer",
-            shared("models/stories260K/llama2c/tok512.bin"), "--seq", "64", "--windows", "4"};
-}
+QStringList data() { return lamina::test::storiesCalibrationArgs(); }
 }  // namespace
 
 class TestCliPrune : public QObject {

@@ -16,9 +16,12 @@ struct CliResult {
     QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
 };
 
-inline CliResult runCli(const QStringList& args, int timeoutMs = 300000) {
+/// Runs `program` with `args` (and `env` when given) and captures its output.
+inline CliResult runProgram(const QString& program, const QStringList& args,
+                            const QProcessEnvironment& env = {}, int timeoutMs = 300000) {
     QProcess p;
-    p.start(QStringLiteral(LAMINA_CLI_PATH), args);
+    if (!env.isEmpty()) p.setProcessEnvironment(env);
+    p.start(program, args);
     CliResult r;
     if (!p.waitForFinished(timeoutMs)) {
         p.kill();
@@ -30,6 +33,10 @@ inline CliResult runCli(const QStringList& args, int timeoutMs = 300000) {
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+inline CliResult runCli(const QStringList& args, int timeoutMs = 300000) {
+    return runProgram(QStringLiteral(LAMINA_CLI_PATH), args, {}, timeoutMs);
 }
 
 }  // namespace lamina::test
