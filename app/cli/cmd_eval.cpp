@@ -211,14 +211,7 @@ int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
 }  // namespace
 
 int runEval(const std::vector<std::string>& argv) {
-    const std::unique_ptr<MpiGroup> group = joinLaunchedGroup();
-    if (!group) return evaluateAs(argv, nullptr);
-    try {
-        return evaluateAs(argv, group.get());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "lamina-cli eval (rank %d of %d): %s\n", group->rank(), group->size(), e.what());
-        group->abort(2);
-    }
+    return runAsRank("eval", [&](const MpiGroup* group) { return evaluateAs(argv, group); });
 }
 
 }  // namespace lamina::cli

@@ -1,13 +1,13 @@
 // Engine side of `lamina-cli prune`: runs the method when the results file cannot answer.
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <optional>
 
 #include "commands.h"
 #include "common/error.h"
 #include "common/runtime.h"
+#include "common/shared_work.h"
 #include "console.h"
 #include "mpi_group.h"
 #include "prune_common.h"
@@ -40,11 +40,8 @@ int prune(PruneRequest& req, const Args& args, const MpiGroup* group) {
     } cleanup{path, !given};
     const auto store = ResultsStore::open(path);
     if (store->readOnly()) throw Error(store->readOnlyReason());
-    if (group) {
-        // Every rank must compute, or none: rank 0's results file decides.
-        const double cached = root && pruneFromStore(req, *store) ? 1.0 : 0.0;
-        if (group->allGather({cached})[0] != 0 && !root) return 0;
-    }
+    // Every rank must compute, or none: rank 0's results file decides.
+    if (group && rankZeroSays(group, root && pruneFromStore(req, *store)) && !root) return 0;
     const PruneReport report = pruneWithCache(req, *store, root ? consoleProgress("prune") : ProgressFn{});
     if (root) finishPrune(report, req, args);
     return 0;
@@ -57,20 +54,11 @@ int runPrune(const std::vector<std::string>& argv) {
     PruneRequest req = parsePruneRequest(args);
     req.options.prefixReuse = !args.flag("naive");
     req.options.boundedSearch = !args.flag("naive") && !args.flag("exhaustive");
-    const std::unique_ptr<MpiGroup> group = joinLaunchedGroup();
-    if (!group) {
-        configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
-        return prune(req, args, nullptr);
-    }
-    configureRuntime(threadsFor(static_cast<int>(args.integer("threads", 0, 0, 1024)), group.get()));
-    req.options.group = group.get();
-    try {
-        return prune(req, args, group.get());
-    } catch (const std::exception& e) {
-        // The other ranks would wait for this one forever: end them all.
-        std::fprintf(stderr, "lamina-cli prune (rank %d of %d): %s\n", group->rank(), group->size(), e.what());
-        group->abort(2);
-    }
+    return runAsRank("prune", [&](const MpiGroup* group) {
+        configureRuntime(threadsFor(static_cast<int>(args.integer("threads", 0, 0, 1024)), group));
+        req.options.group = group;
+        return prune(req, args, group);
+    });
 }
 
 }  // namespace lamina::cli

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <string>
@@ -18,6 +19,17 @@
 #endif
 
 namespace lamina::cli {
+
+int runAsRank(const char* command, const std::function<int(const MpiGroup*)>& body) {
+    const std::unique_ptr<MpiGroup> group = joinLaunchedGroup();
+    if (!group) return body(nullptr);
+    try {
+        return body(group.get());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lamina-cli %s (rank %d of %d): %s\n", command, group->rank(), group->size(), e.what());
+        group->abort(2);
+    }
+}
 
 int threadsFor(int requested, const MpiGroup* group) {
     if (requested > 0 || group == nullptr) return requested;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <functional>
 #include <memory>
 
 #include "common/collective.h"
@@ -36,6 +37,11 @@ inline bool launchedAsRanks() {
 
 /// --threads, or by default the machine's cores divided between the ranks on it.
 int threadsFor(int requested, const MpiGroup* group);
+
+/// Runs a command's `body` as this process's rank: body(nullptr) when not launched as several
+/// ranks, otherwise body(group), where a failure prints "lamina-cli COMMAND (rank r of K): ..."
+/// and ends every rank (the others would wait for this one forever).
+int runAsRank(const char* command, const std::function<int(const MpiGroup*)>& body);
 
 /// Initialises MPI when launchedAsRanks() with more than one rank; null otherwise.
 /// Throws `Error` when launched that way by a build without MPI.

@@ -18,15 +18,16 @@ int64_t rowsPerPiece(const Model& model) {
 
 }  // namespace
 
-Reference makeReference(const Model& model, const at::Tensor& hL, Divergence divergence) {
+Reference makeReference(const Model& model, const at::Tensor& head, const at::Tensor& hL,
+                        Divergence divergence) {
     Reference r;
     r.normed = finalNorm(model, hL).reshape({-1, hL.size(-1)});
     const int64_t rows = rowsPerPiece(model);
-    const at::Tensor head = inComputeType(model, model.lmHead);
+    r.head = head;
     std::vector<at::Tensor> pieces;
     for (int64_t i = 0; i < r.normed.size(0); i += rows) {
         const int64_t n = std::min(rows, r.normed.size(0) - i);
-        at::Tensor logits = at::linear(r.normed.narrow(0, i, n), head).to(at::kFloat);
+        at::Tensor logits = at::linear(r.normed.narrow(0, i, n), r.head).to(at::kFloat);
         pieces.push_back(divergence == Divergence::L2 ? logits : at::log_softmax(logits, -1));
     }
     r.values = at::cat(pieces, 0);
@@ -41,13 +42,12 @@ Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids,
     const at::Tensor targets =
         at::cat({ids.narrow(1, 1, T - 1), at::full({B, 1}, -1, at::kLong)}, 1).reshape({B * T});
     const int64_t rows = rowsPerPiece(model);
-    const at::Tensor head = inComputeType(model, model.lmHead);
     Compared c;
     Sums& s = c.sums;
     for (int64_t r = 0; r < B * T; r += rows) {
         if (keepGoing && r > 0 && !keepGoing(s, r)) return c;
         const int64_t n = std::min(rows, B * T - r);
-        const at::Tensor logits = at::linear(flat.narrow(0, r, n), head).to(at::kFloat);
+        const at::Tensor logits = at::linear(flat.narrow(0, r, n), ref.head).to(at::kFloat);
         const at::Tensor logq = at::log_softmax(logits, -1);
         const at::Tensor refValues = ref.values.narrow(0, r, n);
         switch (divergence) {

@@ -18,11 +18,15 @@ namespace lamina::removal {
 /// logits (L2) or their log-softmax (the distribution divergences), computed once per chunk
 /// rather than again for every candidate compared against it.
 struct Reference {
+    at::Tensor head;    // (V, d) the output layer in the compute dtype (shared, converted once)
     at::Tensor normed;  // (B·T, d)
     at::Tensor values;  // (B·T, V) float32: logits for L2, log-probabilities otherwise
 };
 
-Reference makeReference(const Model& model, const at::Tensor& hL, Divergence divergence);
+/// `head`: inComputeType(model, model.lmHead), converted once by the caller for all chunks and
+/// candidates (a mapped bf16 output layer would otherwise be converted per comparison).
+Reference makeReference(const Model& model, const at::Tensor& head, const at::Tensor& hL,
+                        Divergence divergence);
 
 /// Raw sums over positions (not yet divided by their counts).
 struct Sums {

@@ -25,8 +25,8 @@ struct ChunkContext {
     double baseNll = 0;
 };
 
-ChunkContext prepareChunk(const Model& model, const at::Tensor& ids, const RemovalOptions& options,
-                          bool separateReference, bool withBaseNll) {
+ChunkContext prepareChunk(const Model& model, const at::Tensor& head, const at::Tensor& ids,
+                          const RemovalOptions& options, bool separateReference, bool withBaseNll) {
     const int64_t L = model.numLayers();
     ChunkContext c;
     c.ids = ids;
@@ -43,7 +43,7 @@ ChunkContext prepareChunk(const Model& model, const at::Tensor& ids, const Remov
     };
     const at::Tensor hL = runBlocks(model, h0, 0, L, options.base, options.prefixReuse ? &taps : nullptr);
     c.h[0] = h0;
-    c.ref = removal::makeReference(model, separateReference ? runBlocks(model, h0, 0, L) : hL,
+    c.ref = removal::makeReference(model, head, separateReference ? runBlocks(model, h0, 0, L) : hL,
                                    options.divergence);
     if (withBaseNll) c.baseNll = removal::compare(model, hL, ids, c.ref, options.divergence).sums.nll;
     return c;
@@ -107,12 +107,13 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
 
     const at::Tensor all =
         at::tensor(windows.ids, at::kInt).to(at::kLong).view({windows.numWindows, T});
+    const at::Tensor head = inComputeType(model, model.lmHead);
     std::vector<ChunkContext> kept(static_cast<std::size_t>(chunks));
     auto context = [&](int64_t c, bool withBaseNll) -> ChunkContext {
         ChunkContext& k = kept[static_cast<std::size_t>(c)];
         if (k.ids.defined()) return k;
         const int64_t w0 = c * batch;
-        ChunkContext ctx = prepareChunk(model, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
+        ChunkContext ctx = prepareChunk(model, head, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
                                         options, separateReference, withBaseNll);
         if (keepContexts) k = ctx;
         done += separateReference ? 2 * L : L;

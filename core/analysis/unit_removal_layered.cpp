@@ -59,12 +59,13 @@ UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindow
         releaseBlockPages(model.blocks[static_cast<std::size_t>(j)]);
     }
 
+    const at::Tensor head = inComputeType(model, model.lmHead);
     std::vector<UnitSums> sums(units.size());
     double baseNll = 0;
     for (int64_t c = 0; c < chunks; ++c) {
         const auto ci = static_cast<std::size_t>(c);
         const at::Tensor ids = chunkIds(c);
-        const Reference ref = makeReference(model, base[ci], options.divergence);
+        const Reference ref = makeReference(model, head, base[ci], options.divergence);
         baseNll += compare(model, base[ci], ids, ref, options.divergence).sums.nll;
         for (std::size_t k = 0; k < units.size(); ++k) {
             const Compared got = compare(model, stream[k][ci], ids, ref, options.divergence);

@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/fnv_hash.h"
+#include "common/shared_work.h"
 #include "data/calibration.h"
 #include "data/zeroshot_tasks.h"
 #include "eval/perplexity.h"
@@ -70,18 +71,14 @@ TaskOutcome runZeroShot(const EvalSubject& s, const EvalTask& task, const EvalRe
     const std::string dataset =
         Fnv1a().field(data.contentHash).field(s.tokenizer->fingerprint()).hex();
     const ResultMeta query = evaluationQuery(task, params, s.modelFingerprint, dataset);
-    auto cached = fromStore(store, query, task);
-    if (const Collective* group = request.scoring.group; group && group->size() > 1) {
-        // Every rank scores its share, or none does: the results file (rank 0's) decides.
-        if (group->allGather({cached ? 1.0 : 0.0})[0] != 0) {
-            if (cached) return *cached;
-            TaskOutcome skipped;
-            skipped.task = task;
-            skipped.cached = true;
-            return skipped;
-        }
-    } else if (cached) {
-        return *cached;
+    // Every rank scores its share, or none does: the results file (rank 0's) decides.
+    const auto cached = fromStore(store, query, task);
+    if (rankZeroSays(request.scoring.group, cached.has_value())) {
+        if (cached) return *cached;
+        TaskOutcome skipped;  // a rank other than 0: it reports nothing
+        skipped.task = task;
+        skipped.cached = true;
+        return skipped;
     }
 
     RequestEncoding encoding;

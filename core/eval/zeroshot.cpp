@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/shared_work.h"
 #include "model/model.h"
 
 namespace lamina {
@@ -17,32 +18,26 @@ std::vector<RequestScore> scoreShared(const Model& model, const ZeroShotTask& ta
                                       const Ablation& ablation, const ScoringOptions& scoring,
                                       const ProgressFn& progress) {
     const Collective* group = scoring.group;
-    if (group == nullptr || group->size() <= 1) return scoreRequests(model, requests, ablation, scoring, progress);
-    const auto size = static_cast<std::size_t>(group->size()), rank = static_cast<std::size_t>(group->rank());
-    std::vector<std::size_t> first;  // index of each item's first request
-    for (std::size_t i = 0, next = 0; i < task.items.size(); next += task.items[i].contexts.size(), ++i) first.push_back(next);
+    if (groupSize(group) <= 1) return scoreRequests(model, requests, ablation, scoring, progress);
+    std::vector<std::size_t> first, widths;  // per item: its first request, 3 values per request
+    for (std::size_t i = 0, next = 0; i < task.items.size(); next += task.items[i].contexts.size(), ++i) {
+        first.push_back(next);
+        widths.push_back(3 * task.items[i].contexts.size());
+    }
     std::vector<LoglikelihoodRequest> mine;
-    for (std::size_t i = rank; i < task.items.size(); i += size) {
+    for (const std::size_t i : ownedJobs(group, task.items.size())) {
         for (std::size_t j = 0; j < task.items[i].contexts.size(); ++j) mine.push_back(requests[first[i] + j]);
     }
-    const std::vector<RequestScore> scored = scoreRequests(model, mine, ablation, scoring, progress);
     std::vector<double> packed;
-    for (const RequestScore& r : scored) {
+    for (const RequestScore& r : scoreRequests(model, mine, ablation, scoring, progress)) {
         packed.insert(packed.end(), {r.logLikelihood, r.greedy ? 1.0 : 0.0, static_cast<double>(r.tokens)});
     }
-    const std::vector<double> all = group->allGather(packed);
-    if (all.size() != 3 * requests.size()) throw Error(task.file.string() + ": ranks disagree on the requests");
+    const std::vector<double> all = gatherJobs(group, widths, packed);  // request order
     std::vector<RequestScore> flat(requests.size());
-    std::size_t at = 0;
-    for (std::size_t q = 0; q < size; ++q) {
-        for (std::size_t i = q; i < task.items.size(); i += size) {
-            for (std::size_t j = 0; j < task.items[i].contexts.size(); ++j, at += 3) {
-                RequestScore& r = flat[first[i] + j];
-                r.logLikelihood = all[at];
-                r.greedy = all[at + 1] != 0;
-                r.tokens = static_cast<int64_t>(all[at + 2]);
-            }
-        }
+    for (std::size_t k = 0; k < flat.size(); ++k) {
+        flat[k].logLikelihood = all[3 * k];
+        flat[k].greedy = all[3 * k + 1] != 0;
+        flat[k].tokens = static_cast<int64_t>(all[3 * k + 2]);
     }
     return flat;
 }

@@ -29,11 +29,9 @@ void tap(const Taps* taps, int64_t layer, TapSite site, const at::Tensor& t) {
     if (taps != nullptr && taps->wants(site)) taps->onTap(TapPoint{layer, site}, t);
 }
 
-// `w` in `x`'s dtype (model.h: inType).
-at::Tensor like(const at::Tensor& w, const at::Tensor& x) { return inType(w, x.scalar_type()); }
-
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-    return b.defined() ? at::linear(x, like(w, x), like(b, x)) : at::linear(x, like(w, x));
+    return b.defined() ? at::linear(x, inType(w, x.scalar_type()), inType(b, x.scalar_type()))
+                       : at::linear(x, inType(w, x.scalar_type()));
 }
 
 // Additive mask (T, P+T) for T new positions after P cached ones: 0 where query P+i may
@@ -107,7 +105,7 @@ at::Tensor swiglu(const MlpWeights& w, const at::Tensor& x) {
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     const at::Tensor xf = x.scalar_type() == at::kDouble ? x : x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
-    return like(weight, x) * normed.to(x.scalar_type());
+    return inType(weight, x.scalar_type()) * normed.to(x.scalar_type());
 }
 
 at::Tensor embedTokens(const Model& model, const at::Tensor& ids) {
@@ -188,7 +186,7 @@ at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tenso
     // 16 MB of float32 logits per chunk: memory stays flat for 128k vocabularies and the
     // buffer stays under malloc's mmap threshold, so it is reused (see configureRuntime).
     const int64_t rows = std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);
-    const at::Tensor head = like(model.lmHead, normed);  // converted once, not per chunk
+    const at::Tensor head = inType(model.lmHead, normed.scalar_type());  // converted once, not per chunk
     std::vector<at::Tensor> parts;
     for (int64_t r = 0; r < B * (T - 1); r += rows) {
         const int64_t n = std::min(rows, B * (T - 1) - r);

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/fnv_hash.h"
+#include "common/shared_work.h"
 
 namespace lamina {
 
@@ -20,10 +21,7 @@ UnitRemovalScores scoreUnitsShared(const Collective* group, const Model& model,
                                    const TokenWindows& windows, const std::vector<Unit>& units,
                                    RemovalOptions options, const std::vector<double>& estimate,
                                    const ProgressFn& progress) {
-    const std::size_t size = group ? static_cast<std::size_t>(group->size()) : 1;
-    const std::size_t rank = group ? static_cast<std::size_t>(group->rank()) : 0;
-    std::vector<std::size_t> mine;
-    for (std::size_t k = rank; k < units.size(); k += size) mine.push_back(k);
+    const std::vector<std::size_t> mine = ownedJobs(group, units.size());
     std::vector<Unit> myUnits;
     for (const std::size_t k : mine) myUnits.push_back(units[k]);
     options.leader = -1;
@@ -37,40 +35,36 @@ UnitRemovalScores scoreUnitsShared(const Collective* group, const Model& model,
     UnitRemovalScores local;
     if (!mine.empty()) local = scoreUnitRemovals(model, windows, myUnits, options, progress);
     else reportProgress(progress, 1, 1);
-    if (size == 1) return local;
+    if (groupSize(group) <= 1) return local;
 
-    std::vector<double> packed{mine.empty() ? std::numeric_limits<double>::quiet_NaN() : local.basePerplexity,
-                               static_cast<double>(local.abandoned)};
+    // Per rank: its base perplexity (NaN when it scored nothing) and how many it abandoned.
+    const std::vector<double> totals = group->allGather(
+        {mine.empty() ? std::numeric_limits<double>::quiet_NaN() : local.basePerplexity,
+         static_cast<double>(local.abandoned)});
+    std::vector<double> packed;
     for (std::size_t j = 0; j < mine.size(); ++j) {
         packed.insert(packed.end(), {local.divergence[j], local.nll[j], local.perplexity[j], local.estimate[j]});
     }
-    const std::vector<double> all = group->allGather(packed);
+    const std::vector<double> all =
+        gatherJobs(group, std::vector<std::size_t>(units.size(), kValuesPerUnit), packed);
     UnitRemovalScores r;
     r.units = units;
-    r.divergence.resize(units.size());
-    r.nll.resize(units.size());
-    r.perplexity.resize(units.size());
-    r.estimate.resize(units.size());
-    std::size_t at = 0;
-    for (std::size_t q = 0; q < size; ++q) {
-        const std::size_t share = q < units.size() ? (units.size() - q + size - 1) / size : 0;
-        if (at + 2 + kValuesPerUnit * share > all.size()) throw Error("distributed scoring: ranks disagree on the candidates");
-        if (!std::isnan(all[at]) && r.basePerplexity == 0) r.basePerplexity = all[at];
-        r.abandoned += static_cast<int64_t>(all[at + 1]);
-        at += 2;
-        for (std::size_t k = q; k < units.size(); k += size, at += kValuesPerUnit) {
-            r.divergence[k] = all[at];
-            r.nll[k] = all[at + 1];
-            r.perplexity[k] = all[at + 2];
-            r.estimate[k] = all[at + 3];
-        }
+    for (std::size_t q = 0; q + 1 < totals.size(); q += 2) {
+        if (!std::isnan(totals[q]) && r.basePerplexity == 0) r.basePerplexity = totals[q];
+        r.abandoned += static_cast<int64_t>(totals[q + 1]);
     }
-    if (at != all.size()) throw Error("distributed scoring: ranks disagree on the candidates");
+    for (std::size_t k = 0; k < units.size(); ++k) {
+        const double* v = &all[kValuesPerUnit * k];
+        r.divergence.push_back(v[0]);
+        r.nll.push_back(v[1]);
+        r.perplexity.push_back(v[2]);
+        r.estimate.push_back(v[3]);
+    }
     return r;
 }
 
 void checkSameWindows(const Collective* group, const TokenWindows& windows) {
-    if (!group || group->size() <= 1) return;
+    if (groupSize(group) <= 1) return;
     Fnv1a h;
     h.field(windows.numWindows).field(windows.seqLen);
     h.update(std::string_view(reinterpret_cast<const char*>(windows.ids.data()),

@@ -17,7 +17,7 @@ using lamina::test::shared;
 
 namespace {
 
-CliResult runMpi(const QString& mpirun, int ranks, const QStringList& args) {
+QProcessEnvironment mpiEnvironment() {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     // CI runs as root in a container: allow it, allow more ranks than cores, and use plain
     // shared-memory copies (no ptrace-based single copy in containers).
@@ -25,8 +25,23 @@ CliResult runMpi(const QString& mpirun, int ranks, const QStringList& args) {
     env.insert("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
     env.insert("OMPI_MCA_rmaps_base_oversubscribe", "1");
     env.insert("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
+    return env;
+}
+
+CliResult runMpi(const QString& mpirun, int ranks, const QStringList& args) {
     return lamina::test::runProgram(
-        mpirun, QStringList{"-n", QString::number(ranks), QStringLiteral(LAMINA_CLI_PATH)} << args, env);
+        mpirun, QStringList{"-n", QString::number(ranks), QStringLiteral(LAMINA_CLI_PATH)} << args,
+        mpiEnvironment());
+}
+
+// One rank per argument list (mpirun's MPMD form "-n 1 prog args : -n 1 prog args").
+CliResult runMpiEach(const QString& mpirun, const std::vector<QStringList>& perRank) {
+    QStringList args;
+    for (const QStringList& a : perRank) {
+        if (!args.isEmpty()) args << ":";
+        args << "-n" << "1" << QStringLiteral(LAMINA_CLI_PATH) << a;
+    }
+    return lamina::test::runProgram(mpirun, args, mpiEnvironment(), 120000);
 }
 
 }  // namespace
@@ -57,8 +72,9 @@ private Q_SLOTS:
         QVERIFY2(one.exitCode == 0, one.err.constData());
         const CliResult two = runMpi(mMpirun, 2, QStringList(args) << "--out" << mTmp.filePath(method + "-2.json"));
         QVERIFY2(two.exitCode == 0, two.err.constData());
-        // One JSON document: only rank 0 prints.
+        // One JSON document: only rank 0 prints, and the work was shared.
         QCOMPARE(QJsonDocument::fromJson(two.out).isObject(), true);
+        QCOMPARE(two.json()["ranks"].toInt(), 2);
         const QJsonArray a = one.json()["steps"].toArray(), b = two.json()["steps"].toArray();
         QVERIFY(a.size() >= 5);
         QCOMPARE(b.size(), a.size());
@@ -120,14 +136,28 @@ private Q_SLOTS:
         for (const auto& t : again.json()["tasks"].toArray()) QVERIFY(t.toObject()["cached"].toBool());
     }
 
-    // A model that cannot be loaded: the run ends (no hang) with the error, non-zero.
+    // Only rank 1 fails (its model path does not exist) while rank 0 goes on to the first
+    // exchange: the run must end with rank 1's error, not leave rank 0 waiting.
     void aFailingRankEndsTheRun() {
-        const QString missing = mTmp.filePath("no-such-model");
-        const CliResult r = runMpi(mMpirun, 2, QStringList{"prune", missing, "--method", "finercut"}
-                                                   << lamina::test::storiesCalibrationArgs()
-                                                   << QStringList{"--steps", "1", "--out", mTmp.filePath("x.json")});
+        const QStringList common = lamina::test::storiesCalibrationArgs()
+                                   << QStringList{"--method", "finercut", "--steps", "1", "--out", mTmp.filePath("x.json")};
+        const CliResult r = runMpiEach(mMpirun, {QStringList{"prune", shared("models/stories260K")} << common,
+                                                 QStringList{"prune", mTmp.filePath("no-such-model")} << common});
+        QVERIFY2(r.err != "timed out", "rank 0 was left waiting");
         QVERIFY(r.exitCode != 0);
-        QVERIFY2(r.err.contains("no-such-model"), r.err.constData());
+        QVERIFY2(r.err.contains("(rank 1 of 2)") && r.err.contains("no-such-model"), r.err.constData());
+    }
+
+    // Ranks that read different calibration ids would break the single-process trajectory.
+    void ranksMustHoldTheSameCalibration() {
+        const QStringList base = {"prune", shared("models/stories260K"), "--method", "finercut", "--calib",
+                                  shared("data/tinystories/calibration.txt"), "--tokenizer",
+                                  shared("models/stories260K/llama2c/tok512.bin"), "--seq", "64",
+                                  "--steps", "1", "--out", mTmp.filePath("y.json")};
+        const CliResult r = runMpiEach(mMpirun, {QStringList(base) << "--windows" << "4",
+                                                 QStringList(base) << "--windows" << "3"});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains("holds different calibration ids"), r.err.constData());
     }
 };
 
