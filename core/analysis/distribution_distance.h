@@ -13,4 +13,9 @@ at::Tensor jsDivergence(const at::Tensor& logP, const at::Tensor& logQ);
 /// KL(P‖Q) in nats.
 at::Tensor klDivergence(const at::Tensor& logP, const at::Tensor& logQ);
 
+// CPU float32 rows go through one fused pass (fused_log_terms.h); other devices and dtypes
+// through ATen operations. These are the latter for any input, for tests of the former.
+at::Tensor jsDivergenceByOps(const at::Tensor& logP, const at::Tensor& logQ);
+at::Tensor klDivergenceByOps(const at::Tensor& logP, const at::Tensor& logQ);
+
 }  // namespace lamina
