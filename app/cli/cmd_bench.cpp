@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/runtime.h"
 #include "console.h"
+#include "model/device.h"
 #include "model/forward.h"
 #include "model/model.h"
 
@@ -42,10 +43,12 @@ double bestSeconds(int64_t repeat, Fn fn) {
     return best;
 }
 
-double gemmGflops(int64_t n, int64_t repeat) {
-    const at::Tensor a = at::randn({n, n}), b = at::randn({n, n});
-    at::Tensor c = at::empty({n, n});
-    const double s = bestSeconds(repeat, [&] { at::mm_out(c, a, b); });
+double gemmGflops(int64_t n, int64_t repeat, at::Device device) {
+    const auto options = at::TensorOptions().device(device);
+    const at::Tensor a = at::randn({n, n}, options), b = at::randn({n, n}, options);
+    at::Tensor c = at::empty({n, n}, options);
+    // Reading one element waits for an asynchronous (CUDA) product to finish.
+    const double s = bestSeconds(repeat, [&] { at::mm_out(c, a, b)[0][0].item<float>(); });
     return 2.0 * n * n * n / s / 1e9;
 }
 
@@ -60,7 +63,8 @@ double forwardFlops(const ModelConfig& c, int64_t B, int64_t T) {
 }  // namespace
 
 int runBench(const std::vector<std::string>& argv) {
-    const Args args(argv, {"batch", "seq", "repeat", "threads", "gemm-size", "dtype", "weights"}, {"json"});
+    const Args args(argv, {"batch", "seq", "repeat", "threads", "gemm-size", "dtype", "weights", "device"},
+                    {"json"});
     const std::string modelPath = args.positional("MODEL");
     const int64_t B = args.integer("batch", 8, 1, 1024);
     const int64_t T = args.integer("seq", 256, 2, 1 << 16);
@@ -74,6 +78,7 @@ int runBench(const std::vector<std::string>& argv) {
     LoadOptions load;
     load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
     load.weights = weightResidence(args);
+    load.device = parseDevice(args.valueOr("device", "cpu"));
     const auto model = loadModel(modelPath, load);
     at::manual_seed(0);
     const at::Tensor ids = at::randint(0, model->config.vocabSize, {B, T}, at::kLong);
@@ -84,7 +89,7 @@ int runBench(const std::vector<std::string>& argv) {
         const at::Tensor h = runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers());
         meanNll = nextTokenNll(*model, h, ids).mean().item<double>();
     });
-    const double gemm = gemmGflops(gemmN, repeat);
+    const double gemm = gemmGflops(gemmN, repeat, load.device);
     const double flops = forwardFlops(model->config, B, T);
     const double achieved = flops / fwd / 1e9;
     if (args.flag("json")) {
@@ -92,6 +97,7 @@ int runBench(const std::vector<std::string>& argv) {
                    {"batch", B},
                    {"seq", T},
                    {"threads", threads},
+                   {"device", load.device.str()},
                    {"dtype", dtype},
                    {"weights", args.valueOr("weights", "mapped")},
                    {"peak_rss_mb", peakRssMb()},

@@ -9,6 +9,7 @@
 #include "common/runtime.h"
 #include "console.h"
 #include "eval/perplexity.h"
+#include "model/device.h"
 #include "model/fingerprint.h"
 #include "model/model.h"
 #include "pruning/apply_plan.h"
@@ -19,7 +20,8 @@ namespace lamina::cli {
 
 int runPpl(const std::vector<std::string>& argv) {
     const Args args(argv,
-                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "weights", "tokenizer", "plan"},
+                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "weights", "tokenizer", "plan",
+                     "device"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
     const std::string textPath = args.required("text");
@@ -32,6 +34,7 @@ int runPpl(const std::vector<std::string>& argv) {
         throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
     }
     const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
+    const at::Device device = parseDevice(args.valueOr("device", "cpu"));
 
     const auto t0 = std::chrono::steady_clock::now();
     LoadOptions load;
@@ -45,6 +48,7 @@ int runPpl(const std::vector<std::string>& argv) {
         checkPlanMatchesModel(*plan, modelFingerprint(modelPath), modelPath, *planPath);
         model = applyPlan(*model, *plan);
     }
+    model = placeOnDevice(model, device);  // after the plan: it is applied to CPU tensors
     const auto tokenizer =
         tokenizerForModel(modelPath, model->config.vocabSize, args.valueOr("tokenizer", ""));
     const double loadSeconds = secondsSince(t0);
@@ -78,6 +82,7 @@ int runPpl(const std::vector<std::string>& argv) {
                    {"text_tokens", windows.sourceTokens},
                    {"dtype", dtype},
                    {"threads", threads},
+                   {"device", device.str()},
                    {"seconds",
                     {{"load", loadSeconds}, {"tokenize", tokenizeSeconds}, {"eval", evalSeconds}}},
                    {"tokens_per_second", tokensPerSecond},

@@ -50,7 +50,7 @@ void printUsage(std::FILE* out) {
                  "\ncommon options: --json (one JSON object on stdout), --threads N,\n"
                  "  --dtype float32|bfloat16 (compute type), --tokenizer PATH,\n"
                  "  --weights mapped|converted (keep the file's dtype, or one copy in the\n"
-                 "  compute type)\n"
+                 "  compute type), --device cpu|cuda[:N] (ppl, bench, greedy prune)\n"
                  "exit codes: 0 ok, 2 bad input, 130 interrupted, 1 internal error\n"
                  "reference: docs/cli.md\n");
 }

@@ -7,6 +7,7 @@
 #include "analyze_common.h"
 #include "common/error.h"
 #include "console.h"
+#include "model/device_name.h"
 
 namespace lamina::cli {
 
@@ -69,7 +70,7 @@ const std::set<std::string>& pruneValueOptions() {
         "method", "calib",   "seq",      "windows",  "bos",       "seed",       "tokenizer",
         "ratio",  "threshold", "steps",  "merge",    "results",   "out",        "divergence",
         "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype", "weights",
-        "norm-power"};
+        "norm-power", "device"};
     return options;
 }
 
@@ -85,6 +86,11 @@ PruneRequest parsePruneRequest(const Args& args) {
     r.weights = weightResidence(args);
     PruneOptions& o = r.options;
     o.method = args.required("method");
+    r.device = args.valueOr("device", "cpu");
+    if (parseDeviceName(r.device).cuda && o.method != "finercut" && o.method != "sleb" && o.method != "blockpruner") {
+        throw Error("option --device: only finercut, sleb and blockpruner run on a device (method '" +
+                    o.method + "' runs on the cpu)");
+    }
     o.units = args.valueOr("units", "");
     o.divergence = parseDivergence(args.valueOr("divergence", "js"));
     o.protectFirst = args.integer("protect-first", 0, 0, 4096);

@@ -40,7 +40,7 @@ Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids,
     const at::Tensor flat = finalNorm(model, h).reshape({B * T, -1});
     // Target of row b·T + t is ids[b, t+1]; the last position of a window has none.
     const at::Tensor targets =
-        at::cat({ids.narrow(1, 1, T - 1), at::full({B, 1}, -1, at::kLong)}, 1).reshape({B * T});
+        at::cat({ids.narrow(1, 1, T - 1), at::full({B, 1}, -1, at::kLong)}, 1).reshape({B * T}).to(h.device());
     const int64_t rows = rowsPerPiece(model);
     Compared c;
     Sums& s = c.sums;

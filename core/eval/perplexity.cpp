@@ -27,7 +27,7 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
             runBlocks(model, embedTokens(model, ids), 0, model.numLayers(), ablation);
         const at::Tensor nll = nextTokenNll(model, h, ids);  // (n, T-1)
         nllSum += nll.sum(at::kDouble).item<double>();
-        const at::Tensor perWindow = nll.to(at::kDouble).mean(1).contiguous();
+        const at::Tensor perWindow = nll.to(at::kDouble).mean(1).cpu().contiguous();
         r.windowNll.insert(r.windowNll.end(), perWindow.data_ptr<double>(),
                            perWindow.data_ptr<double>() + n);
         count += nll.numel();

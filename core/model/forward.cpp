@@ -37,14 +37,13 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
 // Additive mask (T, P+T) for T new positions after P cached ones: 0 where query P+i may
 // attend to key j (j ≤ P+i, and inside the sliding window when there is one), −inf elsewhere.
 at::Tensor causalMask(int64_t T, int64_t P, const std::optional<int64_t>& window,
-                      at::ScalarType dtype) {
-    const auto longs = at::TensorOptions().dtype(at::kLong);
+                      const at::TensorOptions& like) {
+    const auto longs = like.dtype(at::kLong);
     const at::Tensor q = at::arange(P, P + T, longs).unsqueeze(1);
     const at::Tensor k = at::arange(P + T, longs).unsqueeze(0);
-    at::Tensor allowed = k.le(q);
-    if (window) allowed = allowed.logical_and(k.gt(q - *window));
-    return at::zeros({T, P + T}, at::TensorOptions().dtype(dtype))
-        .masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+    at::Tensor hidden = k.gt(q);
+    if (window) hidden = hidden.bitwise_or(k.le(q - *window));
+    return at::zeros({T, P + T}, like).masked_fill(hidden, -std::numeric_limits<float>::infinity());
 }
 
 // Grouped-query attention without materialising repeated K/V: the `rep` query heads that
@@ -118,7 +117,7 @@ at::Tensor embedTokens(const Model& model, const at::Tensor& ids) {
                         " outside the vocabulary [0," + std::to_string(V) + ")");
         }
     }
-    return inComputeType(model, at::embedding(model.embed, ids));  // (B,T,d)
+    return inComputeType(model, at::embedding(model.embed, ids.to(model.embed.device())));  // (B,T,d)
 }
 
 int64_t KvCache::length() const {
@@ -146,8 +145,8 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
         cache->keys.resize(static_cast<std::size_t>(model.numLayers()));
         cache->values.resize(static_cast<std::size_t>(model.numLayers()));
     }
-    const RopeTable rope = makeRopeTable(c, T, h.scalar_type(), startPos);
-    const at::Tensor mask = causalMask(T, past, c.slidingWindow, h.scalar_type());
+    const RopeTable rope = makeRopeTable(c, T, h.options(), startPos);
+    const at::Tensor mask = causalMask(T, past, c.slidingWindow, h.options());
     for (int64_t i = begin; i < end; ++i) {
         tap(taps, i, TapSite::Residual, h);
         const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
@@ -180,9 +179,9 @@ at::Tensor lmLogits(const Model& model, const at::Tensor& h) {
 
 at::Tensor nextTokenNll(const Model& model, const at::Tensor& h, const at::Tensor& ids) {
     const int64_t B = h.size(0), T = h.size(1);
-    if (T < 2) return at::empty({B, 0}, at::TensorOptions().dtype(at::kFloat));
+    if (T < 2) return at::empty({B, 0}, h.options().dtype(at::kFloat));
     const at::Tensor normed = finalNorm(model, h.narrow(1, 0, T - 1)).reshape({B * (T - 1), -1});
-    const at::Tensor targets = ids.narrow(1, 1, T - 1).reshape({B * (T - 1)});
+    const at::Tensor targets = ids.narrow(1, 1, T - 1).reshape({B * (T - 1)}).to(h.device());
     // 16 MB of float32 logits per chunk: memory stays flat for 128k vocabularies and the
     // buffer stays under malloc's mmap threshold, so it is reused (see configureRuntime).
     const int64_t rows = std::max<int64_t>(1, (int64_t{4} << 20) / model.config.vocabSize);

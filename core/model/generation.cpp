@@ -57,7 +57,8 @@ std::vector<TokenId> sampleSequences(const Model& model, int64_t count, int64_t 
             if (pos + 1 == length) break;
             const at::Tensor h = runBlocks(model, embedTokens(model, next.unsqueeze(1)), 0,
                                            model.numLayers(), {}, nullptr, pos, &cache);
-            const at::Tensor logits = lmLogits(model, h).select(1, 0).to(at::kFloat);  // (B,V)
+            // Sampled on the CPU with the seeded CPU generator whatever the model's device.
+            const at::Tensor logits = lmLogits(model, h).select(1, 0).to(at::kCPU, at::kFloat);  // (B,V)
             at::Tensor sampled = pickNext(logits, options, gen);
             // After an EOS a new document starts with BOS.
             if (eos) sampled = at::where(next.eq(*eos), at::full_like(sampled, bos), sampled);

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "model/checkpoint.h"
+#include "model/device.h"
 #include "model/hf_loader.h"
 #include "model/llama2c.h"
 
@@ -13,7 +14,9 @@ at::ScalarType toScalarType(ComputeDtype dtype) {
     return dtype == ComputeDtype::BFloat16 ? at::kBFloat16 : at::kFloat;
 }
 
-std::shared_ptr<const Model> loadModel(const fs::path& path, const LoadOptions& options) {
+namespace {
+
+std::shared_ptr<const Model> loadOnCpu(const fs::path& path, const LoadOptions& options) {
     if (!fs::exists(path)) throw Error(path.string() + ": no such file or directory");
     if (fs::is_directory(path)) {
         if (!fs::exists(path / "config.json")) {
@@ -27,6 +30,12 @@ std::shared_ptr<const Model> loadModel(const fs::path& path, const LoadOptions& 
     throw Error(path.string() +
                 ": unrecognised model file (expected a Hugging Face directory with config.json "
                 "and safetensors, or a llama2.c v0 checkpoint)");
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> loadModel(const fs::path& path, const LoadOptions& options) {
+    return placeOnDevice(loadOnCpu(path, options), options.device);
 }
 
 }  // namespace lamina

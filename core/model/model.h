@@ -45,7 +45,8 @@ struct BlockWeights {
 
 struct LoadOptions {
     ComputeDtype compute = ComputeDtype::Float32;
-    WeightResidence weights = WeightResidence::Mapped;
+    WeightResidence weights = WeightResidence::Mapped;  ///< CPU only; a device gets a copy
+    at::Device device = at::kCPU;                       ///< see model/device.h
     ProgressFn progress;  ///< per tensor loaded
 };
 

@@ -36,14 +36,14 @@ at::Tensor ropeInverseFrequencies(const ModelConfig& c) {
     return invFreq;
 }
 
-RopeTable makeRopeTable(const ModelConfig& config, int64_t length, at::ScalarType dtype,
+RopeTable makeRopeTable(const ModelConfig& config, int64_t length, const at::TensorOptions& like,
                         int64_t start) {
     const at::Tensor invFreq = ropeInverseFrequencies(config);  // (hd/2)
     const at::Tensor positions =
         at::arange(start, start + length, at::TensorOptions().dtype(at::kLong)).to(at::kFloat);
     const at::Tensor freqs = at::outer(positions, invFreq);  // (T, hd/2)
     const at::Tensor emb = at::cat({freqs, freqs}, -1);      // (T, hd)
-    return {emb.cos().to(dtype), emb.sin().to(dtype)};
+    return {emb.cos().to(like), emb.sin().to(like)};
 }
 
 at::Tensor applyRope(const at::Tensor& x, const RopeTable& rope) {

@@ -18,7 +18,9 @@ struct RopeTable {
 /// `_compute_linear_scaling_rope_parameters`, `_compute_llama3_parameters`).
 at::Tensor ropeInverseFrequencies(const ModelConfig& config);
 
-RopeTable makeRopeTable(const ModelConfig& config, int64_t length, at::ScalarType dtype,
+/// cos/sin for positions [start, start+length), computed in float32 on the CPU like the
+/// reference, then converted to `like`'s dtype and device.
+RopeTable makeRopeTable(const ModelConfig& config, int64_t length, const at::TensorOptions& like,
                         int64_t start = 0);
 
 /// x * cos + rotate_half(x) * sin for x of shape (B, T, heads, hd).

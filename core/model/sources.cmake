@@ -2,6 +2,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/ablation.cpp
     ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
     ${CMAKE_CURRENT_LIST_DIR}/config.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/device_name.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dtype.cpp
     ${CMAKE_CURRENT_LIST_DIR}/family.cpp
     ${CMAKE_CURRENT_LIST_DIR}/families/llama.cpp
@@ -15,6 +16,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/unit.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/device.cpp
     ${CMAKE_CURRENT_LIST_DIR}/forward.cpp
     ${CMAKE_CURRENT_LIST_DIR}/generation.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hf_loader.cpp

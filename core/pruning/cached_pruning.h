@@ -24,6 +24,9 @@ struct PruneRequest {
     CalibrationRequest data;
     ComputeDtype compute = ComputeDtype::Float32;
     WeightResidence weights = WeightResidence::Mapped;
+    /// "cpu", "cuda" or "cuda:N" (model/device.h); the greedy methods only. Not part of the
+    /// results' key: a device computes the same method, up to float rounding.
+    std::string device = "cpu";
     PruneOptions options;
     double ratio = -1;
     int64_t steps = 0;

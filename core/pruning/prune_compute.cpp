@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "analysis/cached_analysis.h"
+#include "model/device.h"
 #include "model/fingerprint.h"
 #include "model/model.h"
 #include "pruning/cached_pruning.h"
@@ -26,6 +27,7 @@ PruneReport pruneWithCache(const PruneRequest& r, ResultsStore& store, const Pro
         LoadOptions load;
         load.compute = r.compute;
         load.weights = r.weights;
+        load.device = parseDevice(r.device);
         model = loadModel(r.model, load);
     }
     const std::string modelFp = modelFingerprint(r.model);

@@ -51,11 +51,12 @@ def load_weights(model_dir):
 
 
 class Llama:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, device):
         c = json.loads((model_dir / "config.json").read_text())
         if c.get("rope_scaling"):
             raise SystemExit("peer_forward: rope_scaling is not supported")
-        self.w = load_weights(model_dir)
+        self.w = {k: v.to(device) for k, v in load_weights(model_dir).items()}
+        self.device = device
         self.layers = c["num_hidden_layers"]
         self.heads, self.kv_heads = c["num_attention_heads"], c.get("num_key_value_heads", c["num_attention_heads"])
         self.head_dim = c.get("head_dim") or c["hidden_size"] // self.heads
@@ -75,7 +76,7 @@ class Llama:
         inv_freq = 1.0 / (self.theta ** (torch.arange(0, self.head_dim, 2).float() / self.head_dim))
         freqs = torch.outer(torch.arange(T).float(), inv_freq)
         emb = torch.cat((freqs, freqs), dim=-1)
-        return emb.cos(), emb.sin()  # (T, hd)
+        return emb.cos().to(self.device), emb.sin().to(self.device)  # (T, hd)
 
     @staticmethod
     def rotate_half(x):
@@ -104,7 +105,7 @@ class Llama:
     def mean_nll(self, ids):
         T = ids.shape[1]
         cos, sin = self.rope(T)
-        mask = torch.full((T, T), float("-inf")).triu(1)
+        mask = torch.full((T, T), float("-inf"), device=self.device).triu(1)
         h = F.embedding(ids, self.w["model.embed_tokens.weight"])
         for i in range(self.layers):
             p = f"model.layers.{i}."
@@ -122,15 +123,16 @@ def main():
     ap.add_argument("--seq", type=int, default=256)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--threads", type=int, default=os.cpu_count())  # Lamina's default: all cores
+    ap.add_argument("--device", default="cpu")  # e.g. cuda, as lamina-cli bench --device
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     # Debian's torch may start with fewer threads than cores; always set it explicitly.
     torch.set_num_threads(a.threads)
 
-    model = Llama(a.model)
+    model = Llama(a.model, torch.device(a.device))
     # Same generator and call as Lamina's at::manual_seed(0); at::randint(0, V, {B, T}).
     torch.manual_seed(0)
-    ids = torch.randint(0, model.vocab, (a.batch, a.seq))
+    ids = torch.randint(0, model.vocab, (a.batch, a.seq)).to(a.device)
     with torch.inference_mode():
         nll = model.mean_nll(ids)  # warm-up
         best = math.inf
@@ -141,7 +143,7 @@ def main():
 
     result = {
         "model": str(a.model), "batch": a.batch, "seq": a.seq, "threads": torch.get_num_threads(),
-        "dtype": "float32", "forward_seconds": best, "tokens_per_second": a.batch * a.seq / best,
+        "device": a.device, "dtype": "float32", "forward_seconds": best, "tokens_per_second": a.batch * a.seq / best,
         "mean_nll": nll, "torch_version": torch.__version__,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
     }

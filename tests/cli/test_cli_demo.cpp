@@ -1,6 +1,8 @@
 // lamina-cli against the bundled demo model: the command-line contract (JSON on stdout, exit
 // code 2 with a one-line error on bad input). Needs no ../shared.
 
+#include <ATen/Context.h>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest/QtTest>
@@ -102,6 +104,32 @@ private Q_SLOTS:
         const auto each = runCli({"ppl", demo(), "--text", text, "--seq", "32", "--bos", "each",
                                   "--windows", "3", "--json"});
         QCOMPARE(each.json()["windows"].toInt(), 3);
+    }
+
+    // --device cpu is the default; a misspelt or unavailable device, or a method that does not
+    // run on one, is bad input named as such.
+    void deviceOption() {
+        QTemporaryDir dir;
+        const QString text = dir.filePath("story.txt");
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 8; ++i) f.write("Once upon a time, there was a little girl named Lily. ");
+        f.close();
+        const QStringList ppl = {"ppl", demo(), "--text", text, "--seq", "16", "--json"};
+        const auto plain = runCli(ppl);
+        const auto cpu = runCli(ppl + QStringList{"--device", "cpu"});
+        QCOMPARE(cpu.exitCode, 0);
+        QCOMPARE(cpu.json()["device"].toString(), QString("cpu"));
+        QCOMPARE(cpu.json()["ppl"].toDouble(), plain.json()["ppl"].toDouble());
+        verifyBadInput(runCli(ppl + QStringList{"--device", "gpu"}), "expected cpu, cuda or cuda:N");
+        verifyBadInput(runCli({"bench", demo(), "--device", "cuda:x"}), "expected cpu, cuda or cuda:N");
+        if (!at::hasCUDA()) {
+            verifyBadInput(runCli(ppl + QStringList{"--device", "cuda"}), "no CUDA support");
+            verifyBadInput(runCli({"bench", demo(), "--device", "cuda"}), "no CUDA support");
+        }
+        verifyBadInput(runCli({"prune", demo(), "--method", "shortened-ppl", "--device", "cuda", "--seq",
+                               "16", "--windows", "2", "--ratio", "0.25", "--out", dir.filePath("p.json")}),
+                       "only finercut, sleb and blockpruner run on a device");
     }
 
     void badInput() {
