@@ -9,10 +9,12 @@
 #include "analysis/analyzer.h"
 #include "analysis/weight_scores.h"
 #include "common/error.h"
+#include "common/shared_work.h"
 #include "data/calibration.h"
 #include "eval/perplexity.h"
 #include "model/model.h"
 #include "pruning/greedy.h"
+#include "pruning/shared_scoring.h"
 #include "pruning/slm.h"
 
 namespace lamina {
@@ -47,30 +49,47 @@ const char* stepKind(Unit::Kind k) {
     return k == Unit::Kind::Attn ? "attn" : k == Unit::Kind::Mlp ? "mlp" : "block";
 }
 
+// Calibration perplexity with each of `ablations`, the evaluations independent and so shared
+// among `group`'s ranks (rank r evaluates those ≡ r mod size); every rank gets every value.
+std::vector<double> perplexities(const Collective* group, const Model& model, const TokenWindows& w,
+                                 const std::vector<Ablation>& ablations, int64_t batch,
+                                 const ProgressFn& progress) {
+    const std::vector<std::size_t> mine = ownedJobs(group, ablations.size());
+    std::vector<double> values;
+    reportProgress(progress, 0, static_cast<int64_t>(mine.size()));
+    for (const std::size_t i : mine) {
+        values.push_back(evaluatePerplexity(model, w, ablations[i], batch).perplexity);
+        reportProgress(progress, static_cast<int64_t>(values.size()), static_cast<int64_t>(mine.size()));
+    }
+    return gatherJobs(group, std::vector<std::size_t>(ablations.size(), 1), values);
+}
+
 // One-shot methods: remove `units` in ascending `scores` order, measuring the calibration PPL
 // after each cumulative removal.
-Trajectory inScoreOrder(const Model& model, const TokenWindows& w, const std::vector<Unit>& units,
-                        const std::vector<double>& scores, int64_t maxSteps, int64_t batch,
-                        const ProgressFn& progress) {
+Trajectory inScoreOrder(const Collective* group, const Model& model, const TokenWindows& w,
+                        const std::vector<Unit>& units, const std::vector<double>& scores,
+                        int64_t maxSteps, int64_t batch, const ProgressFn& progress) {
     std::vector<std::size_t> order(units.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
     const std::size_t steps = maxSteps > 0 ? std::min<std::size_t>(maxSteps, order.size()) : order.size();
+    std::vector<Ablation> removed(steps + 1);  // [0]: the unpruned model; [k+1]: after step k
+    for (std::size_t k = 0; k < steps; ++k) {
+        removed[k + 1] = removed[k];
+        removed[k + 1].remove(units[order[k]]);
+    }
+    const std::vector<double> ppl = perplexities(group, model, w, removed, batch, progress);
     Trajectory t;
-    t.basePerplexity = evaluatePerplexity(model, w, {}, batch).perplexity;
-    Ablation removed;
-    reportProgress(progress, 0, static_cast<int64_t>(steps));
+    t.basePerplexity = ppl[0];
     for (std::size_t k = 0; k < steps; ++k) {
         const Unit& u = units[order[k]];
-        removed.remove(u);
         TrajectoryStep s;
         s.kind = stepKind(u.kind);
         s.layer = s.lastLayer = u.layer;
         s.score = scores[order[k]];
-        s.perplexity = evaluatePerplexity(model, w, removed, batch).perplexity;
+        s.perplexity = ppl[k + 1];
         t.steps.push_back(s);
-        reportProgress(progress, static_cast<int64_t>(k + 1), static_cast<int64_t>(steps));
     }
     return t;
 }
@@ -130,7 +149,7 @@ Trajectory runPruning(const Model& model, const CalibrationSet& calibration, con
         if (o.method == "shortened-ppl") {
             RemovalOptions r;
             r.batchWindows = batch;
-            scores = scoreUnitRemovals(model, w, blocks, r, twoStages.stage(0)).perplexity;
+            scores = scoreUnitsShared(o.group, model, w, blocks, r, {}, twoStages.stage(0)).perplexity;
         } else {
             const WeightScores ws = taylorScores(model, w, o.normPower,
                                                  std::clamp<int64_t>(256 / w.seqLen, 1, batch),
@@ -141,22 +160,22 @@ Trajectory runPruning(const Model& model, const CalibrationSet& calibration, con
                 }
             }
         }
-        t = inScoreOrder(model, w, blocks, scores, o.maxSteps, batch, twoStages.stage(1));
+        t = inScoreOrder(o.group, model, w, blocks, scores, o.maxSteps, batch, twoStages.stage(1));
         t.scoreName = o.method == "shortened-ppl" ? "ppl" : "taylor";
     } else if (o.method == "shortgpt" || o.method == "llm-drop") {
         // Both rank by 1 − cos(input, output): ShortGPT's Block Influence for blocks,
         // LLM-Drop's score for the chosen unit type.
         const ImportanceScores bi = analysisMetric(model, calibration, "bi", batch, twoStages.stage(0));
         const std::vector<Unit> cands = candidateUnits(units, L, 0);
-        t = inScoreOrder(model, w, cands, scoresOf(bi, cands), o.maxSteps, batch, twoStages.stage(1));
+        t = inScoreOrder(o.group, model, w, cands, scoresOf(bi, cands), o.maxSteps, batch, twoStages.stage(1));
         t.scoreName = "bi";
     } else if (o.method == "angular") {
         // Gromov et al.: for each span n, the start ℓ minimising the last-token angular
         // distance between h_ℓ and h_ℓ+n; each step is its own configuration.
         const ImportanceScores a = analysisMetric(model, calibration, "angular", batch, twoStages.stage(0));
         const int64_t spans = o.maxSteps > 0 ? std::min(o.maxSteps, L - 1) : L - 1;
-        t.basePerplexity = evaluatePerplexity(model, w, {}, batch).perplexity;
         t.cumulative = false;
+        std::vector<Ablation> configurations(1);  // [0]: the unpruned model; [n]: span n's
         for (int64_t n = 1; n <= spans; ++n) {
             int64_t best = 0;
             for (int64_t l = 1; l + n <= L; ++l) {
@@ -172,10 +191,12 @@ Trajectory runPruning(const Model& model, const CalibrationSet& calibration, con
             s.layer = best;
             s.lastLayer = best + n - 1;
             s.score = a.values[static_cast<std::size_t>((n - 1) * L + best)];
-            s.perplexity = evaluatePerplexity(model, w, span, batch).perplexity;
             t.steps.push_back(s);
-            reportProgress(twoStages.stage(1), n, spans);
+            configurations.push_back(span);
         }
+        const std::vector<double> ppl = perplexities(o.group, model, w, configurations, batch, twoStages.stage(1));
+        t.basePerplexity = ppl[0];
+        for (std::size_t k = 0; k < t.steps.size(); ++k) t.steps[k].perplexity = ppl[k + 1];
         t.scoreName = "angular";
     } else {  // slm
         SlmOptions s = o.slm;

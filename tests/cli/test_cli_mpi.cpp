@@ -58,16 +58,26 @@ private Q_SLOTS:
         if (mMpirun.isEmpty()) QSKIP("mpirun not found (bash scripts/install-deps.sh installs openmpi-bin)");
     }
 
+    // Greedy methods share each step's candidates; one-shot methods their scores (shortened-ppl)
+    // and the perplexities after each step (all of them).
     void sameTrajectoryAsOneProcess_data() {
         QTest::addColumn<QString>("method");
-        QTest::newRow("finercut") << "finercut";
-        QTest::newRow("sleb") << "sleb";
-        QTest::newRow("blockpruner") << "blockpruner";
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<int>("minSteps");
+        QTest::newRow("finercut") << "finercut" << QStringList{} << 5;
+        QTest::newRow("sleb") << "sleb" << QStringList{} << 5;
+        QTest::newRow("blockpruner") << "blockpruner" << QStringList{} << 5;
+        QTest::newRow("shortened-ppl") << "shortened-ppl" << QStringList{"--protect", "0"} << 4;
+        QTest::newRow("shortgpt") << "shortgpt" << QStringList{} << 5;
+        QTest::newRow("angular") << "angular" << QStringList{} << 4;
     }
     void sameTrajectoryAsOneProcess() {
         QFETCH(QString, method);
+        QFETCH(QStringList, extra);
+        QFETCH(int, minSteps);
         const QStringList args = QStringList{"prune", shared("models/stories260K"), "--method", method}
-                                 << lamina::test::storiesCalibrationArgs() << QStringList{"--ratio", "1", "--threads", "1", "--json"};
+                                 << lamina::test::storiesCalibrationArgs() << extra
+                                 << QStringList{"--ratio", "1", "--threads", "1", "--json"};
         const CliResult one = runCli(QStringList(args) << "--out" << mTmp.filePath(method + "-1.json"));
         QVERIFY2(one.exitCode == 0, one.err.constData());
         const CliResult two = runMpi(mMpirun, 2, QStringList(args) << "--out" << mTmp.filePath(method + "-2.json"));
@@ -76,7 +86,7 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(two.out).isObject(), true);
         QCOMPARE(two.json()["ranks"].toInt(), 2);
         const QJsonArray a = one.json()["steps"].toArray(), b = two.json()["steps"].toArray();
-        QVERIFY(a.size() >= 5);
+        QVERIFY(a.size() >= minSteps);
         QCOMPARE(b.size(), a.size());
         for (int i = 0; i < a.size(); ++i) {
             const QJsonObject x = a[i].toObject(), y = b[i].toObject();
