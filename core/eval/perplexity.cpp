@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/shared_work.h"
 
 namespace lamina {
 
@@ -37,6 +38,42 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
     r.perplexity = std::exp(r.meanNll);
     r.tokens = count;
     r.windows = windows.numWindows;
+    return r;
+}
+
+PerplexityResult evaluatePerplexityShared(const Collective* group, const Model& model,
+                                          const TokenWindows& windows, int64_t batchSize,
+                                          const ProgressFn& progress) {
+    if (groupSize(group) <= 1) return evaluatePerplexity(model, windows, {}, batchSize, progress);
+    if (windows.numWindows == 0) throw Error("perplexity: no windows to evaluate");
+    batchSize = std::max<int64_t>(1, batchSize);
+    const auto batches = static_cast<std::size_t>((windows.numWindows + batchSize - 1) / batchSize);
+    std::vector<std::size_t> widths(batches);
+    for (std::size_t j = 0; j < batches; ++j) {
+        widths[j] = static_cast<std::size_t>(std::min(batchSize, windows.numWindows - static_cast<int64_t>(j) * batchSize));
+    }
+    const std::vector<std::size_t> mine = ownedJobs(group, batches);
+    std::vector<double> myWindowNll;
+    int64_t done = 0;
+    reportProgress(progress, 0, static_cast<int64_t>(mine.size()));
+    for (const std::size_t j : mine) {
+        TokenWindows part;
+        part.numWindows = static_cast<int64_t>(widths[j]);
+        part.seqLen = windows.seqLen;
+        const auto from = windows.ids.begin() + static_cast<std::ptrdiff_t>(j * static_cast<std::size_t>(batchSize * windows.seqLen));
+        part.ids.assign(from, from + part.numWindows * windows.seqLen);
+        const PerplexityResult r = evaluatePerplexity(model, part, {}, batchSize);
+        myWindowNll.insert(myWindowNll.end(), r.windowNll.begin(), r.windowNll.end());
+        reportProgress(progress, ++done, static_cast<int64_t>(mine.size()));
+    }
+    PerplexityResult r;
+    r.windowNll = gatherJobs(group, widths, myWindowNll);
+    double sum = 0;
+    for (const double w : r.windowNll) sum += w;
+    r.meanNll = sum / static_cast<double>(windows.numWindows);
+    r.perplexity = std::exp(r.meanNll);
+    r.windows = windows.numWindows;
+    r.tokens = windows.numWindows * (windows.seqLen - 1);
     return r;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/collective.h"
 #include "common/progress.h"
 #include "data/token_windows.h"
 #include "model/forward.h"
@@ -24,5 +25,13 @@ struct PerplexityResult {
 PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& windows,
                                     const Ablation& ablation = {}, int64_t batchSize = 8,
                                     const ProgressFn& progress = {});
+
+/// evaluatePerplexity of the unablated model with its batches shared among `group`'s ranks
+/// (rank r runs batches ≡ r mod size; null or one rank: this process runs all). Every rank
+/// gets the whole result; the mean NLL is then the mean of the windows' means (every window
+/// predicts T − 1 tokens), equal to the single process's up to float64 rounding.
+PerplexityResult evaluatePerplexityShared(const Collective* group, const Model& model,
+                                          const TokenWindows& windows, int64_t batchSize = 8,
+                                          const ProgressFn& progress = {});
 
 }  // namespace lamina

@@ -26,6 +26,20 @@ std::optional<TaskOutcome> fromStore(const ResultsStore* store, const ResultMeta
     return outcomeFromRecord(*found, task);
 }
 
+// fromStore, agreed by all ranks of `group`: every rank computes its share, or none does, as
+// the results file (rank 0's) decides. A rank other than 0 then gets a placeholder it never
+// reports.
+std::optional<TaskOutcome> agreedFromStore(const ResultsStore* store, const ResultMeta& query,
+                                           const EvalTask& task, const Collective* group) {
+    const auto cached = fromStore(store, query, task);
+    if (!rankZeroSays(group, cached.has_value())) return std::nullopt;
+    if (cached) return cached;
+    TaskOutcome skipped;
+    skipped.task = task;
+    skipped.cached = true;
+    return skipped;
+}
+
 TaskOutcome runPerplexity(const EvalSubject& s, const EvalTask& task, const EvalRequest& request,
                           ResultsStore* store, const ProgressFn& progress) {
     const EvalProtocol& p = request.protocol;
@@ -36,9 +50,9 @@ TaskOutcome runPerplexity(const EvalSubject& s, const EvalTask& task, const Eval
                                    {"windows", p.maxWindows},
                                    {"plan", s.planOperations}};
     const ResultMeta query = evaluationQuery(task, params, s.modelFingerprint, text.fingerprint);
-    if (auto cached = fromStore(store, query, task)) return *cached;
+    if (auto cached = agreedFromStore(store, query, task, request.scoring.group)) return *cached;
     const auto t0 = std::chrono::steady_clock::now();
-    const PerplexityResult r = evaluatePerplexity(*s.model, text.windows, {}, 8, progress);
+    const PerplexityResult r = evaluatePerplexityShared(request.scoring.group, *s.model, text.windows, 8, progress);
     TaskOutcome out;
     out.task = task;
     // Standard errors over windows (treated as independent samples); for perplexity by the
@@ -71,15 +85,7 @@ TaskOutcome runZeroShot(const EvalSubject& s, const EvalTask& task, const EvalRe
     const std::string dataset =
         Fnv1a().field(data.contentHash).field(s.tokenizer->fingerprint()).hex();
     const ResultMeta query = evaluationQuery(task, params, s.modelFingerprint, dataset);
-    // Every rank scores its share, or none does: the results file (rank 0's) decides.
-    const auto cached = fromStore(store, query, task);
-    if (rankZeroSays(request.scoring.group, cached.has_value())) {
-        if (cached) return *cached;
-        TaskOutcome skipped;  // a rank other than 0: it reports nothing
-        skipped.task = task;
-        skipped.cached = true;
-        return skipped;
-    }
+    if (auto cached = agreedFromStore(store, query, task, request.scoring.group)) return *cached;
 
     RequestEncoding encoding;
     encoding.prependBos = request.protocol.zeroShotBos;
