@@ -25,8 +25,10 @@ struct ChunkContext {
     double baseNll = 0;
 };
 
+// `known`: the chunk's reference when already computed (against the original model).
 ChunkContext prepareChunk(const Model& model, const at::Tensor& head, const at::Tensor& ids,
-                          const RemovalOptions& options, bool separateReference, bool withBaseNll) {
+                          const RemovalOptions& options, bool separateReference, bool withBaseNll,
+                          const Reference* known) {
     const int64_t L = model.numLayers();
     ChunkContext c;
     c.ids = ids;
@@ -43,8 +45,9 @@ ChunkContext prepareChunk(const Model& model, const at::Tensor& head, const at::
     };
     const at::Tensor hL = runBlocks(model, h0, 0, L, options.base, options.prefixReuse ? &taps : nullptr);
     c.h[0] = h0;
-    c.ref = removal::makeReference(model, head, separateReference ? runBlocks(model, h0, 0, L) : hL,
-                                   options.divergence);
+    c.ref = known != nullptr ? *known
+                             : removal::makeReference(model, head, separateReference ? runBlocks(model, h0, 0, L) : hL,
+                                                      options.divergence);
     if (withBaseNll) c.baseNll = removal::compare(model, hL, ids, c.ref, options.divergence).sums.nll;
     return c;
 }
@@ -74,6 +77,19 @@ at::Tensor candidateOutput(const Model& model, const ChunkContext& c, const Unit
 
 }  // namespace
 
+struct OriginalReferences {
+    std::vector<TokenId> ids;  // the windows they were computed on
+    int64_t seqLen = 0, batch = 0;
+    Divergence divergence = Divergence::Js;
+    std::vector<Reference> chunks;
+
+    bool answers(const TokenWindows& w, int64_t b, Divergence d) const {
+        return w.ids == ids && w.seqLen == seqLen && b == batch && d == divergence;
+    }
+};
+
+std::shared_ptr<OriginalReferences> makeOriginalReferences() { return std::make_shared<OriginalReferences>(); }
+
 UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& windows,
                                     const std::vector<Unit>& units, const RemovalOptions& options,
                                     const ProgressFn& progress) {
@@ -89,7 +105,15 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     const int64_t batch = std::max<int64_t>(1, options.batchWindows);
     const int64_t chunks = (windows.numWindows + batch - 1) / batch;
     const int64_t positions = windows.numWindows * T;
-    const bool separateReference = options.againstOriginal && options.base.removedSublayers() > 0;
+    // Against the original model, its outputs are kept for the next call when they fit.
+    OriginalReferences* originals =
+        options.againstOriginal && chunks * batch * T * model.config.vocabSize * 4 <= options.keepContextsBytes
+            ? options.originals.get() : nullptr;
+    if (originals != nullptr && !originals->answers(windows, batch, options.divergence)) {
+        *originals = {windows.ids, T, batch, options.divergence, {}};
+    }
+    const bool haveOriginals = originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == chunks;
+    const bool separateReference = options.againstOriginal && options.base.removedSublayers() > 0 && !haveOriginals;
     // The bounded search scores the leader over every chunk before the others: chunk contexts
     // are kept between its two passes when small, rebuilt otherwise.
     const bool keepContexts = bounded && (chunks == 1 || chunks * contextBytes(model, batch * T) <= options.keepContextsBytes);
@@ -113,8 +137,10 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
         ChunkContext& k = kept[static_cast<std::size_t>(c)];
         if (k.ids.defined()) return k;
         const int64_t w0 = c * batch;
+        const Reference* known = haveOriginals ? &originals->chunks[static_cast<std::size_t>(c)] : nullptr;
         ChunkContext ctx = prepareChunk(model, head, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
-                                        options, separateReference, withBaseNll);
+                                        options, separateReference, withBaseNll, known);
+        if (originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == c) originals->chunks.push_back(ctx.ref);
         if (keepContexts) k = ctx;
         done += separateReference ? 2 * L : L;
         reportProgress(progress, done, total);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,20 @@ namespace lamina {
 /// The quantity a bounded search bounds: the divergence or the NLL (and so the perplexity).
 enum class BoundMetric { Divergence, Nll };
 
+/// The unablated model's output on each chunk of a set of windows, kept between calls of
+/// scoreUnitRemovals with `againstOriginal` (a greedy search's steps) instead of being
+/// recomputed every call. Opaque; refilled when the windows, the batch or the divergence change.
+struct OriginalReferences;
+std::shared_ptr<OriginalReferences> makeOriginalReferences();
+
 struct RemovalOptions {
     Ablation base;                     ///< units already removed (earlier greedy steps)
     Divergence divergence = Divergence::Js;
     /// Compare against the unablated model (FinerCut: "the full model") instead of `base`.
     bool againstOriginal = false;
+    /// With againstOriginal: where that model's outputs are kept between calls, when all
+    /// chunks' fit in keepContextsBytes (null: computed in every call).
+    std::shared_ptr<OriginalReferences> originals;
     /// Start each candidate at its own block from cached residual states (identical results,
     /// about half the work); false runs every candidate from block 0 (for tests/benchmarks).
     bool prefixReuse = true;

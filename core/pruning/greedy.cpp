@@ -28,6 +28,7 @@ Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
     RemovalOptions removal;
     removal.divergence = options.divergence;
     removal.againstOriginal = options.criterion == GreedyCriterion::Divergence;
+    if (removal.againstOriginal) removal.originals = makeOriginalReferences();  // same every step
     removal.prefixReuse = options.prefixReuse;
     removal.batchWindows = options.batchWindows;
     removal.boundBy = options.criterion == GreedyCriterion::Divergence ? BoundMetric::Divergence : BoundMetric::Nll;

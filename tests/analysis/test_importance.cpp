@@ -165,6 +165,35 @@ private Q_SLOTS:
         QVERIFY(std::fabs(r.basePerplexity - evaluatePerplexity(*mModel, mWindows, base).perplexity) < 1e-4);
     }
 
+    // Against the original model, its outputs kept from an earlier call (a greedy search's
+    // earlier step) give the same scores bit for bit, and the original model's pass is then
+    // not run again (fewer block forwards in the progress total); other windows refill them.
+    void originalReferencesAreReused() {
+        const std::vector<Unit> units = everyUnit(3);
+        RemovalOptions o;
+        o.againstOriginal = true;
+        o.batchWindows = 2;  // three chunks
+        int64_t total = 0;
+        const ProgressFn totalOf = [&](int64_t, int64_t t) { total = t; return true; };
+        RemovalOptions kept = o;
+        kept.originals = makeOriginalReferences();
+        QCOMPARE(scoreUnitRemovals(*mModel, mWindows, units, kept).divergence,
+                 scoreUnitRemovals(*mModel, mWindows, units, o).divergence);
+        o.base.removeAttn(1);
+        kept.base = o.base;
+        const std::vector<Unit> rest = {{Unit::Kind::Mlp, 0}, {Unit::Kind::Mlp, 1}, {Unit::Kind::Attn, 2},
+                                        {Unit::Kind::Block, 2}};
+        const UnitRemovalScores fresh = scoreUnitRemovals(*mModel, mWindows, rest, o, totalOf);
+        const int64_t freshTotal = total;
+        const UnitRemovalScores reused = scoreUnitRemovals(*mModel, mWindows, rest, kept, totalOf);
+        QCOMPARE(reused.divergence, fresh.divergence);
+        QCOMPARE(reused.perplexity, fresh.perplexity);
+        QCOMPARE(freshTotal - total, int64_t{3 * 3});  // one 3-block pass per chunk saved
+        const TokenWindows fewer = randomWindows(3, 9, 32);
+        QCOMPARE(scoreUnitRemovals(*mModel, fewer, rest, kept).divergence,
+                 scoreUnitRemovals(*mModel, fewer, rest, o).divergence);
+    }
+
     // Σ|W ⊙ ∂L/∂W| of attn.0 and mlp.2 with the gradient taken by central differences.
     void taylorMatchesFiniteDifferences() {
         const WeightScores s = taylorScores(*mModel, mWindows, 1, 2);
