@@ -24,7 +24,10 @@ inline CliResult runProgram(const QString& program, const QStringList& args,
     p.start(program, args);
     CliResult r;
     if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
+        // SIGTERM first: mpirun forwards it to its ranks, whereas after SIGKILL they live on
+        // (a hung two-rank test left both spinning for the rest of a session).
+        p.terminate();
+        if (!p.waitForFinished(10000)) p.kill();
         p.waitForFinished();
         r.err = "timed out";
         return r;
