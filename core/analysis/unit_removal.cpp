@@ -78,13 +78,15 @@ at::Tensor candidateOutput(const Model& model, const ChunkContext& c, const Unit
 }  // namespace
 
 struct OriginalReferences {
-    std::vector<TokenId> ids;  // the windows they were computed on
+    const void* head = nullptr;  // the model's output layer: which model they are of
+    std::vector<TokenId> ids;    // the windows they were computed on
     int64_t seqLen = 0, batch = 0;
     Divergence divergence = Divergence::Js;
     std::vector<Reference> chunks;
 
-    bool answers(const TokenWindows& w, int64_t b, Divergence d) const {
-        return w.ids == ids && w.seqLen == seqLen && b == batch && d == divergence;
+    bool answers(const Model& m, const TokenWindows& w, int64_t b, Divergence d) const {
+        return m.lmHead.data_ptr() == head && w.ids == ids && w.seqLen == seqLen && b == batch &&
+               d == divergence;
     }
 };
 
@@ -109,8 +111,8 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     OriginalReferences* originals =
         options.againstOriginal && chunks * batch * T * model.config.vocabSize * 4 <= options.keepContextsBytes
             ? options.originals.get() : nullptr;
-    if (originals != nullptr && !originals->answers(windows, batch, options.divergence)) {
-        *originals = {windows.ids, T, batch, options.divergence, {}};
+    if (originals != nullptr && !originals->answers(model, windows, batch, options.divergence)) {
+        *originals = {model.lmHead.data_ptr(), windows.ids, T, batch, options.divergence, {}};
     }
     const bool haveOriginals = originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == chunks;
     const bool separateReference = options.againstOriginal && options.base.removedSublayers() > 0 && !haveOriginals;

@@ -18,7 +18,8 @@ enum class BoundMetric { Divergence, Nll };
 
 /// The unablated model's output on each chunk of a set of windows, kept between calls of
 /// scoreUnitRemovals with `againstOriginal` (a greedy search's steps) instead of being
-/// recomputed every call. Opaque; refilled when the windows, the batch or the divergence change.
+/// recomputed every call. Opaque; refilled when the model, the windows, the batch or the
+/// divergence change.
 struct OriginalReferences;
 std::shared_ptr<OriginalReferences> makeOriginalReferences();
 

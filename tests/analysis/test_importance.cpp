@@ -192,6 +192,13 @@ private Q_SLOTS:
         const TokenWindows fewer = randomWindows(3, 9, 32);
         QCOMPARE(scoreUnitRemovals(*mModel, fewer, rest, kept).divergence,
                  scoreUnitRemovals(*mModel, fewer, rest, o).divergence);
+        test::TinySpec wider;
+        wider.ff = 40;
+        const std::string otherDir = mTmp.filePath("wider").toStdString();
+        test::writeTinyModel(otherDir, wider);
+        const auto other = loadModel(otherDir);
+        QCOMPARE(scoreUnitRemovals(*other, fewer, rest, kept).divergence,
+                 scoreUnitRemovals(*other, fewer, rest, o).divergence);
     }
 
     // Σ|W ⊙ ∂L/∂W| of attn.0 and mlp.2 with the gradient taken by central differences.
