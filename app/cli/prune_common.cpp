@@ -87,7 +87,7 @@ PruneRequest parsePruneRequest(const Args& args) {
     PruneOptions& o = r.options;
     o.method = args.required("method");
     r.device = args.valueOr("device", "cpu");
-    if (parseDeviceName(r.device).cuda && o.method != "finercut" && o.method != "sleb" && o.method != "blockpruner") {
+    if (parseDeviceName(r.device).cuda && !isGreedyMethod(o.method)) {
         throw Error("option --device: only finercut, sleb and blockpruner run on a device (method '" +
                     o.method + "' runs on the cpu)");
     }

@@ -3,9 +3,8 @@
 #include <cstring>
 
 // AVX-512, AVX2 and baseline clones chosen at load time; the loops below are written so that
-// GCC vectorises them (fixed-width blocks, no calls, selects instead of branches). Measured on
-// the AMD EPYC of our machines, one thread, JS over V = 32,000: 1.3 ns per entry (v4),
-// 2.7 ns (v3); ATen's eight vectorised passes 6.7 ns.
+// GCC vectorises them (fixed-width blocks, no calls, selects instead of branches). Timings:
+// tests/bench/scoring_parts.cpp, docs/benchmarks.md.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define LAMINA_VECTOR_CLONES \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))

@@ -123,7 +123,7 @@ Trajectory runPruning(const Model& model, const CalibrationSet& calibration, con
     const StagedProgress twoStages(progress, {1.0, 1.0});
     Trajectory t;
 
-    if (o.method == "finercut" || o.method == "sleb" || o.method == "blockpruner") {
+    if (isGreedyMethod(o.method)) {
         GreedyOptions g;
         g.candidates = candidateUnits(units, L, o.method == "finercut" ? o.protectFirst : 0);
         g.criterion = o.method == "finercut" ? GreedyCriterion::Divergence

@@ -9,6 +9,10 @@
 
 namespace lamina {
 
+bool isGreedyMethod(const std::string& method) {
+    return method == "finercut" || method == "sleb" || method == "blockpruner";
+}
+
 std::string defaultUnits(const std::string& method) {
     if (method == "finercut" || method == "blockpruner") return "sublayer";
     if (method == "llm-drop") return "attn";

@@ -37,6 +37,11 @@ struct PruneOptions {
     SlmOptions slm;            ///< slm (threshold, formula, protected range)
 };
 
+/// finercut, sleb and blockpruner: greedy searches that score every remaining candidate's
+/// removal at each step (the methods that share candidates between MPI ranks and run on a
+/// device).
+bool isGreedyMethod(const std::string& method);
+
 /// The method's candidate units when PruneOptions::units is empty: "sublayer" (finercut,
 /// blockpruner), "attn" (llm-drop) or "block".
 std::string defaultUnits(const std::string& method);
