@@ -87,6 +87,19 @@ at::Tensor klDivergence(const at::Tensor& logP, const at::Tensor& logQ) {
     return byRows(logP, logQ, fused::sumKlTerms);
 }
 
+at::Tensor logSoftmaxInPlace(const at::Tensor& logits) {
+    if (!logits.device().is_cpu() || logits.scalar_type() != at::kFloat || logits.dim() != 2 ||
+        logits.stride(1) != 1) {
+        return at::log_softmax(logits, -1);
+    }
+    const int64_t rows = logits.size(0), cols = logits.size(1), stride = logits.stride(0);
+    float* x = logits.data_ptr<float>();
+    at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) fused::logSoftmaxRow(x + r * stride, cols);
+    });
+    return logits;
+}
+
 at::Tensor jsDivergenceByOps(const at::Tensor& logP, const at::Tensor& logQ) {
     return jsByOps(logP, logQ);
 }

@@ -1,5 +1,6 @@
 #include "analysis/fused_log_terms.h"
 
+#include <cmath>
 #include <cstring>
 
 // AVX-512, AVX2 and baseline clones chosen at load time; the loops below are written so that
@@ -106,6 +107,25 @@ LAMINA_INLINE double sumTerms(const float* p, const float* q, int64_t n) {
 
 LAMINA_VECTOR_CLONES double sumJsTerms(const float* logP, const float* logQ, int64_t n) {
     return sumTerms<jsTerm>(logP, logQ, n);
+}
+
+LAMINA_VECTOR_CLONES void logSoftmaxRow(float* x, int64_t n) {
+    float lanesMax[kBlock];
+    for (float& m : lanesMax) m = -3.0e38f;
+    int64_t j = 0;
+    for (; j + kBlock <= n; j += kBlock)
+        for (int k = 0; k < kBlock; ++k) lanesMax[k] = x[j + k] > lanesMax[k] ? x[j + k] : lanesMax[k];
+    float m = -3.0e38f;
+    for (; j < n; ++j) m = x[j] > m ? x[j] : m;
+    for (const float lane : lanesMax) m = lane > m ? lane : m;
+    double lanes[kBlock] = {};
+    for (j = 0; j + kBlock <= n; j += kBlock)
+        for (int k = 0; k < kBlock; ++k) lanes[k] += static_cast<double>(expf32(x[j + k] - m));
+    double sum = 0;
+    for (; j < n; ++j) sum += static_cast<double>(expf32(x[j] - m));
+    for (const double lane : lanes) sum += lane;
+    const auto logSum = static_cast<float>(std::log(sum));
+    for (j = 0; j < n; ++j) x[j] = (x[j] - m) - logSum;
 }
 
 LAMINA_VECTOR_CLONES double sumKlTerms(const float* logP, const float* logQ, int64_t n) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <vector>
 
 #include "analysis/distribution_distance.h"
 #include "model/forward.h"
@@ -28,58 +30,91 @@ Reference makeReference(const Model& model, const at::Tensor& head, const at::Te
     for (int64_t i = 0; i < r.normed.size(0); i += rows) {
         const int64_t n = std::min(rows, r.normed.size(0) - i);
         at::Tensor logits = at::linear(r.normed.narrow(0, i, n), r.head).to(at::kFloat);
-        pieces.push_back(divergence == Divergence::L2 ? logits : at::log_softmax(logits, -1));
+        pieces.push_back(divergence == Divergence::L2 ? logits : logSoftmaxInPlace(logits));
     }
     r.values = at::cat(pieces, 0);
     return r;
 }
 
 Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, const Reference& ref,
-                 Divergence divergence, const KeepGoing& keepGoing) {
+                 Divergence divergence, const KeepGoing& keepGoing, bool perRow) {
     const int64_t B = h.size(0), T = h.size(1);
-    const at::Tensor flat = finalNorm(model, h).reshape({B * T, -1});
+    at::Tensor flat = finalNorm(model, h).reshape({B * T, -1});
     // Target of row b·T + t is ids[b, t+1]; the last position of a window has none.
-    const at::Tensor targets =
+    at::Tensor targets =
         at::cat({ids.narrow(1, 1, T - 1), at::full({B, 1}, -1, at::kLong)}, 1).reshape({B * T}).to(h.device());
+    if (ref.order.defined()) {
+        flat = flat.index_select(0, ref.order);
+        targets = targets.index_select(0, ref.order);
+    }
     const int64_t rows = rowsPerPiece(model);
     Compared c;
     Sums& s = c.sums;
+    std::vector<at::Tensor> rowDivergence, rowNll;
     for (int64_t r = 0; r < B * T; r += rows) {
-        if (keepGoing && r > 0 && !keepGoing(s, r)) return c;
+        if (keepGoing && r > 0 && !keepGoing(s, r)) break;
         const int64_t n = std::min(rows, B * T - r);
         const at::Tensor logits = at::linear(flat.narrow(0, r, n), ref.head).to(at::kFloat);
-        const at::Tensor logq = at::log_softmax(logits, -1);
+        // L2 compares the logits themselves: they must survive.
+        const at::Tensor logq = divergence == Divergence::L2 ? at::log_softmax(logits, -1) : logSoftmaxInPlace(logits);
         const at::Tensor refValues = ref.values.narrow(0, r, n);
+        at::Tensor perRowDivergence;
         switch (divergence) {
             case Divergence::Js:
-                s.divergence += jsDivergence(refValues, logq).sum().item<double>();
+                perRowDivergence = jsDivergence(refValues, logq);
+                s.divergence += perRowDivergence.sum().item<double>();
                 break;
             case Divergence::JsReleased: {
                 const at::Tensor& logp = refValues;
                 const at::Tensor logm = at::logaddexp(logp, logq) - std::log(2.0);
                 const at::Tensor m = logm.exp();
-                s.divergence += 0.5 * (m * (2 * logm - logp - logq)).sum(at::kDouble).item<double>();
+                const at::Tensor terms = m * (2 * logm - logp - logq);
+                s.divergence += 0.5 * terms.sum(at::kDouble).item<double>();
+                if (perRow) perRowDivergence = 0.5 * terms.sum(-1, false, at::kDouble);
                 break;
             }
             case Divergence::Kl:
-                s.divergence += klDivergence(refValues, logq).sum().item<double>();
+                perRowDivergence = klDivergence(refValues, logq);
+                s.divergence += perRowDivergence.sum().item<double>();
                 break;
             case Divergence::Angular: {
                 const at::Tensor cos = at::cosine_similarity(
                     ref.normed.narrow(0, r, n).to(at::kDouble), flat.narrow(0, r, n).to(at::kDouble), -1);
-                s.divergence += (at::acos(cos.clamp(-1, 1)) / M_PI).sum().item<double>();
+                perRowDivergence = at::acos(cos.clamp(-1, 1)) / M_PI;
+                s.divergence += perRowDivergence.sum().item<double>();
                 break;
             }
             case Divergence::L2:
-                s.divergence += (logits - refValues).to(at::kDouble).norm(2, {-1}).sum().item<double>();
+                perRowDivergence = (logits - refValues).to(at::kDouble).norm(2, {-1});
+                s.divergence += perRowDivergence.sum().item<double>();
                 break;
         }
         const at::Tensor t = targets.narrow(0, r, n);
         const at::Tensor picked = logq.gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1);
         s.nll -= picked.masked_select(t.ge(0)).sum(at::kDouble).item<double>();
+        if (perRow) {
+            rowDivergence.push_back(perRowDivergence.to(at::kDouble));
+            rowNll.push_back(-(picked.to(at::kDouble) * t.ge(0)));
+        }
         c.rows = r + n;
     }
+    if (perRow && !rowNll.empty()) {
+        c.rowDivergence = at::cat(rowDivergence);
+        c.rowNll = at::cat(rowNll);
+    }
     return c;
+}
+
+Reference inRowOrder(const Reference& ref, const Compared& base, BoundMetric by) {
+    const at::Tensor& metric = by == BoundMetric::Nll ? base.rowNll : base.rowDivergence;
+    if (ref.order.defined() || !metric.defined() || metric.size(0) != ref.values.size(0)) {
+        throw std::logic_error("inRowOrder: needs a reference in natural order and a complete per-row comparison");
+    }
+    Reference out = ref;
+    out.order = std::get<1>(at::sort(metric, /*stable=*/true, 0, /*descending=*/true)).to(ref.values.device());
+    out.normed = ref.normed.index_select(0, out.order);
+    out.values = ref.values.index_select(0, out.order);
+    return out;
 }
 
 UnitRemovalScores assembleScores(const Model& model, const TokenWindows& windows,

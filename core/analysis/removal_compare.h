@@ -21,6 +21,9 @@ struct Reference {
     at::Tensor head;    // (V, d) the output layer in the compute dtype (shared, converted once)
     at::Tensor normed;  // (B·T, d)
     at::Tensor values;  // (B·T, V) float32: logits for L2, log-probabilities otherwise
+    /// Rows in the order they are compared, when not 0..B·T−1: `normed` and `values` are
+    /// stored in this order (see inRowOrder).
+    at::Tensor order;
 };
 
 /// `head`: inComputeType(model, model.lmHead), converted once by the caller for all chunks and
@@ -41,11 +44,21 @@ using KeepGoing = std::function<bool(const Sums& soFar, int64_t rows)>;
 struct Compared {
     Sums sums;
     int64_t rows = 0;  ///< rows (positions) compared; below B·T when `keepGoing` stopped it
+    /// With `perRow`: each compared row's divergence and NLL (0 for a window's last position),
+    /// float64, in the order compared.
+    at::Tensor rowDivergence, rowNll;
 };
 
-/// NLL of next tokens and divergence from `ref` for last-block output `h` (B, T, d).
+/// NLL of next tokens and divergence from `ref` for last-block output `h` (B, T, d), in the
+/// reference's row order.
 Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids, const Reference& ref,
-                 Divergence divergence, const KeepGoing& keepGoing = {});
+                 Divergence divergence, const KeepGoing& keepGoing = {}, bool perRow = false);
+
+/// `ref` with its rows in the order later comparisons should visit them: the rows where the
+/// base model (`base`, compared with perRow) is furthest from the reference by `by` first.
+/// A candidate's partial sums then grow fastest at the start, so a bounded search can stop
+/// it after fewer rows. Every mode uses the same order, so the sums round alike.
+Reference inRowOrder(const Reference& ref, const Compared& base, BoundMetric by);
 
 /// One unit's running sums.
 struct UnitSums {

@@ -13,6 +13,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/fused_log_terms.cpp
     ${CMAKE_CURRENT_LIST_DIR}/similarity_accumulator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/removal_compare.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/removal_streams.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit_removal.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit_removal_layered.cpp
     ${CMAKE_CURRENT_LIST_DIR}/weight_scores.cpp

@@ -1,9 +1,11 @@
 #include "analysis/unit_removal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "analysis/removal_compare.h"
+#include "analysis/removal_streams.h"
 #include "common/error.h"
 
 namespace lamina {
@@ -12,43 +14,54 @@ namespace {
 
 using removal::Compared;
 using removal::Reference;
+using removal::Stream;
 using removal::Sums;
 
-// A chunk of windows after the base model's pass: its input, the residual stream cached at
-// every block boundary (h_i) and after every attention sublayer (h_i + attn_i), and the
-// reference output candidates are compared against.
+// A chunk of windows after the base model's pass: its input, the base's residual stream
+// (every block boundary h_i and every h_i + attn_i, with prefix reuse; h_0 only without),
+// and the reference output candidates are compared against, in the row order they visit.
 struct ChunkContext {
     at::Tensor ids;
-    std::vector<at::Tensor> h;    // h[0] always; all of them with prefix reuse
-    std::vector<at::Tensor> mid;  // with prefix reuse
+    Stream base;
     Reference ref;
     double baseNll = 0;
 };
 
-// `known`: the chunk's reference when already computed (against the original model).
+// `known`: the chunk's reference when already computed (against the original model);
+// `cached`: the base's stream when already computed (a greedy step's chosen candidate's);
+// `natural`: set to the reference in natural row order.
 ChunkContext prepareChunk(const Model& model, const at::Tensor& head, const at::Tensor& ids,
-                          const RemovalOptions& options, bool separateReference, bool withBaseNll,
-                          const Reference* known) {
+                          const RemovalOptions& options, bool separateReference, const Reference* known,
+                          const Stream* cached, Reference& natural) {
     const int64_t L = model.numLayers();
     ChunkContext c;
     c.ids = ids;
-    c.h.resize(static_cast<std::size_t>(L + 1));
-    c.mid.resize(static_cast<std::size_t>(L));
+    Stream& s = c.base;
     const at::Tensor h0 = embedTokens(model, ids);
-    Taps taps;
-    taps.residual = true;
-    taps.attnOut = true;
-    taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
-        const auto i = static_cast<std::size_t>(p.layer);
-        if (p.site == TapSite::Residual) c.h[i] = x;
-        else c.mid[i] = c.h[i] + x;
-    };
-    const at::Tensor hL = runBlocks(model, h0, 0, L, options.base, options.prefixReuse ? &taps : nullptr);
-    c.h[0] = h0;
-    c.ref = known != nullptr ? *known
-                             : removal::makeReference(model, head, separateReference ? runBlocks(model, h0, 0, L) : hL,
-                                                      options.divergence);
-    if (withBaseNll) c.baseNll = removal::compare(model, hL, ids, c.ref, options.divergence).sums.nll;
+    at::Tensor hL;
+    if (cached != nullptr) {
+        s = *cached;
+        hL = s.h.back();
+    } else {
+        s.h.resize(static_cast<std::size_t>(L + 1));
+        s.mid.resize(static_cast<std::size_t>(L));
+        Taps taps;
+        taps.residual = true;
+        taps.attnOut = true;
+        taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
+            const auto i = static_cast<std::size_t>(p.layer);
+            if (p.site == TapSite::Residual) s.h[i] = x;
+            else s.mid[i] = s.h[i] + x;
+        };
+        hL = runBlocks(model, h0, 0, L, options.base, options.prefixReuse ? &taps : nullptr);
+        s.h[0] = h0;
+    }
+    natural = known != nullptr ? *known
+                               : removal::makeReference(model, head, separateReference ? runBlocks(model, h0, 0, L) : hL,
+                                                        options.divergence);
+    const Compared base = removal::compare(model, hL, ids, natural, options.divergence, {}, /*perRow=*/true);
+    c.baseNll = base.sums.nll;
+    c.ref = removal::inRowOrder(natural, base, options.boundBy);
     return c;
 }
 
@@ -57,40 +70,87 @@ int64_t contextBytes(const Model& model, int64_t rows) {
     return (2 * L + 1) * rows * model.config.hiddenSize * 4 + rows * model.config.vocabSize * 4;
 }
 
-// Last-block output with `base` + `u` removed.
-at::Tensor candidateOutput(const Model& model, const ChunkContext& c, const Unit& u,
-                           const RemovalOptions& options) {
-    const int64_t L = model.numLayers();
-    Ablation a = options.base;
-    a.remove(u);
-    if (!options.prefixReuse) return runBlocks(model, c.h[0], 0, L, a);
-    const auto i = static_cast<std::size_t>(u.layer);
-    if (u.kind == Unit::Kind::Attn) return runBlocks(model, c.h[i], u.layer, L, a);
-    if (u.kind == Unit::Kind::Mlp) {
-        // Block i's attention output is unchanged: continue from h_i + attn_i (or from h_i
-        // when the base already removed that attention).
-        const at::Tensor& start = options.base.attnRemoved(u.layer) ? c.h[i] : c.mid[i];
-        return runBlocks(model, start, u.layer + 1, L, a);
+bool sameAblation(const Ablation& a, const Ablation& b, int64_t L) {
+    for (int64_t i = 0; i < L; ++i) {
+        if (a.attnRemoved(i) != b.attnRemoved(i) || a.mlpRemoved(i) != b.mlpRemoved(i)) return false;
     }
-    return runBlocks(model, c.h[i], u.layer + 1, L, a);
+    return true;
 }
 
 }  // namespace
 
-struct OriginalReferences {
-    const void* head = nullptr;  // the model's output layer: which model they are of
-    std::vector<TokenId> ids;    // the windows they were computed on
+// Which model (its output layer), windows and batch kept outputs belong to.
+struct KeptFor {
+    const void* head = nullptr;
+    std::vector<TokenId> ids;
     int64_t seqLen = 0, batch = 0;
-    Divergence divergence = Divergence::Js;
-    std::vector<Reference> chunks;
 
-    bool answers(const Model& m, const TokenWindows& w, int64_t b, Divergence d) const {
-        return m.lmHead.data_ptr() == head && w.ids == ids && w.seqLen == seqLen && b == batch &&
-               d == divergence;
+    static KeptFor of(const Model& m, const TokenWindows& w, int64_t batch) {
+        return {m.lmHead.data_ptr(), w.ids, w.seqLen, batch};
+    }
+    bool operator==(const KeptFor& o) const {
+        return head == o.head && ids == o.ids && seqLen == o.seqLen && batch == o.batch;
     }
 };
 
+struct OriginalReferences {
+    KeptFor key;
+    Divergence divergence = Divergence::Js;
+    std::vector<Reference> chunks;
+};
+
 std::shared_ptr<OriginalReferences> makeOriginalReferences() { return std::make_shared<OriginalReferences>(); }
+
+struct CandidateStreams {
+    KeptFor key;
+    Ablation base;                           // what the streams were computed on top of
+    std::vector<Unit> units;
+    std::vector<std::vector<Stream>> chunks;  // [unit][chunk]; empty where not kept whole
+};
+
+std::shared_ptr<CandidateStreams> makeCandidateStreams() { return std::make_shared<CandidateStreams>(); }
+
+namespace {
+
+// What the previous call's streams give this one: when `base` is that call's base plus one of
+// its units (the greedy step's choice), that unit's streams are the new base's, and a unit
+// whose stream left the old base before the chosen unit's block resumes its own stream there.
+struct Resumption {
+    const std::vector<Stream>* base = nullptr;  // per chunk, or null: run the base pass
+    Unit chosen;
+    Ablation before;                          // the previous call's base
+    std::vector<std::vector<Stream>*> own;    // per unit of this call, or null
+};
+
+Resumption resumption(CandidateStreams* kept, const KeptFor& key, const Ablation& base,
+                      const std::vector<Unit>& units, int64_t L) {
+    Resumption r;
+    r.own.assign(units.size(), nullptr);
+    if (kept == nullptr || !(kept->key == key)) return r;
+    for (std::size_t j = 0; j < kept->units.size(); ++j) {
+        Ablation next = kept->base;
+        next.remove(kept->units[j]);
+        if (kept->chunks[j].empty() || !sameAblation(next, base, L)) continue;
+        r.base = &kept->chunks[j];
+        r.chosen = kept->units[j];
+        r.before = kept->base;
+        for (std::size_t k = 0; k < units.size(); ++k) {
+            const Unit& u = units[k];
+            for (std::size_t i = 0; i < kept->units.size(); ++i) {
+                // u's stream is the new one up to where the chosen unit acts: worth resuming
+                // when that is after where u itself would start on the new base.
+                if (kept->units[i] == u && !kept->chunks[i].empty() &&
+                    removal::entryBlock(r.chosen) > removal::entryBlock(u)) {
+                    r.own[k] = &kept->chunks[i];
+                }
+            }
+        }
+        break;
+    }
+    return r;
+}
+
+}  // namespace
 
 UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& windows,
                                     const std::vector<Unit>& units, const RemovalOptions& options,
@@ -107,12 +167,13 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     const int64_t batch = std::max<int64_t>(1, options.batchWindows);
     const int64_t chunks = (windows.numWindows + batch - 1) / batch;
     const int64_t positions = windows.numWindows * T;
+    const KeptFor key = KeptFor::of(model, windows, batch);
     // Against the original model, its outputs are kept for the next call when they fit.
     OriginalReferences* originals =
         options.againstOriginal && chunks * batch * T * model.config.vocabSize * 4 <= options.keepContextsBytes
             ? options.originals.get() : nullptr;
-    if (originals != nullptr && !originals->answers(model, windows, batch, options.divergence)) {
-        *originals = {model.lmHead.data_ptr(), windows.ids, T, batch, options.divergence, {}};
+    if (originals != nullptr && !(originals->key == key && originals->divergence == options.divergence)) {
+        *originals = {key, options.divergence, {}};
     }
     const bool haveOriginals = originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == chunks;
     const bool separateReference = options.againstOriginal && options.base.removedSublayers() > 0 && !haveOriginals;
@@ -120,13 +181,28 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     // are kept between its two passes when small, rebuilt otherwise.
     const bool keepContexts = bounded && (chunks == 1 || chunks * contextBytes(model, batch * T) <= options.keepContextsBytes);
     const bool rebuild = bounded && !keepContexts;
+    // Candidates' streams, kept for the next call within keepStreamsBytes.
+    CandidateStreams* streams = options.prefixReuse ? options.streams.get() : nullptr;
+    CandidateStreams previous;  // taken out, so an exception leaves no half-used streams behind
+    if (streams != nullptr) std::swap(previous, *streams);
+    const Resumption from = resumption(streams != nullptr ? &previous : nullptr, key, options.base, units, L);
+    for (std::vector<Stream>& s : previous.chunks) {  // free at once the streams nothing resumes
+        if (&s != from.base && std::find(from.own.begin(), from.own.end(), &s) == from.own.end()) s.clear();
+    }
+    CandidateStreams next{key, options.base, units, std::vector<std::vector<Stream>>(units.size())};
+    int64_t keptBytes = 0;
+    const int64_t stateBytes = batch * T * model.config.hiddenSize * int64_t{4};
 
     // Progress in block forwards: the base pass (+ the reference pass) per chunk and pass,
     // then per unit the blocks it runs.
-    auto unitBlocks = [&](const Unit& u) { return options.prefixReuse ? L - u.layer : L; };
-    const int64_t basePerChunk = (separateReference ? 2 * L : L) * (rebuild ? 2 : 1);
-    int64_t perChunk = basePerChunk;
-    for (const Unit& u : units) perChunk += unitBlocks(u);
+    std::vector<int64_t> unitBlocks;
+    for (std::size_t k = 0; k < units.size(); ++k) {
+        const Unit& entry = from.own[k] != nullptr ? from.chosen : units[k];
+        unitBlocks.push_back(options.prefixReuse ? L - removal::entryBlock(entry) : L);
+    }
+    const int64_t basePerChunk = (from.base != nullptr ? 0 : L) + (separateReference ? L : 0);
+    int64_t perChunk = basePerChunk * (rebuild ? 2 : 1);
+    for (const int64_t b : unitBlocks) perChunk += b;
     const int64_t total = perChunk * chunks;
     int64_t done = 0;
     reportProgress(progress, 0, total);
@@ -135,18 +211,45 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
         at::tensor(windows.ids, at::kInt).to(at::kLong).view({windows.numWindows, T});
     const at::Tensor head = inComputeType(model, model.lmHead);
     std::vector<ChunkContext> kept(static_cast<std::size_t>(chunks));
-    auto context = [&](int64_t c, bool withBaseNll) -> ChunkContext {
-        ChunkContext& k = kept[static_cast<std::size_t>(c)];
+    auto context = [&](int64_t c) -> ChunkContext {
+        const auto ci = static_cast<std::size_t>(c);
+        ChunkContext& k = kept[ci];
         if (k.ids.defined()) return k;
         const int64_t w0 = c * batch;
-        const Reference* known = haveOriginals ? &originals->chunks[static_cast<std::size_t>(c)] : nullptr;
+        const Reference* known = haveOriginals ? &originals->chunks[ci] : nullptr;
+        Reference natural;
         ChunkContext ctx = prepareChunk(model, head, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
-                                        options, separateReference, withBaseNll, known);
-        if (originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == c) originals->chunks.push_back(ctx.ref);
+                                        options, separateReference, known,
+                                        from.base != nullptr ? &(*from.base)[ci] : nullptr, natural);
+        if (originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == c) originals->chunks.push_back(natural);
         if (keepContexts) k = ctx;
-        done += separateReference ? 2 * L : L;
+        done += basePerChunk;
         reportProgress(progress, done, total);
         return ctx;
+    };
+
+    // Last-block output of unit k on a chunk: from its own stream of the previous call when
+    // that diverged earlier, otherwise from the base's; kept for the next call within budget.
+    auto candidateOutput = [&](std::size_t k, const ChunkContext& ctx, int64_t c) {
+        const Unit& u = units[k];
+        Ablation after = options.base;
+        after.remove(u);
+        if (!options.prefixReuse) return runBlocks(model, ctx.base.h[0], 0, L, after);
+        const auto ci = static_cast<std::size_t>(c);
+        std::vector<Stream>& mine = next.chunks[k];
+        Stream* record = nullptr;
+        if (streams != nullptr && static_cast<int64_t>(mine.size()) == c) {
+            const int64_t bytes = (2 * unitBlocks[k] + 1) * stateBytes;
+            if (keptBytes + bytes <= options.keepStreamsBytes) {
+                keptBytes += bytes;
+                record = &mine.emplace_back();
+            }
+        }
+        if (from.own[k] == nullptr) return removal::resume(model, ctx.base, options.base, u, after, record);
+        Ablation before = from.before;
+        before.remove(u);
+        Stream own = std::move((*from.own[k])[ci]);  // used once: freed as the new one grows
+        return removal::resume(model, own, before, from.chosen, after, record);
     };
 
     std::vector<std::vector<std::size_t>> passes(1);
@@ -169,38 +272,50 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
     };
 
     std::vector<removal::UnitSums> cand(units.size());
+    // Unit k on chunk c; a bounded search stops it once it cannot win.
+    auto score = [&](std::size_t k, const ChunkContext& ctx, int64_t c) {
+        removal::UnitSums& cd = cand[k];
+        if (bounded && hopeless(cd, {}, 0)) {
+            cd.abandoned = true;
+        } else {
+            removal::KeepGoing keepGoing;
+            if (bounded) keepGoing = [&](const Sums& soFar, int64_t rows) { return !hopeless(cd, soFar, rows); };
+            const Compared got = removal::compare(model, candidateOutput(k, ctx, c), ctx.ids, ctx.ref,
+                                                  options.divergence, keepGoing);
+            cd.sums.nll += got.sums.nll;
+            cd.sums.divergence += got.sums.divergence;
+            cd.rows += got.rows;
+            cd.abandoned = got.rows < ctx.ids.size(0) * T;
+        }
+        // An abandoned unit's remaining chunks count as done.
+        done += cd.abandoned ? unitBlocks[k] * (chunks - c) : unitBlocks[k];
+        reportProgress(progress, done, total);
+        if (cd.rows == positions) best = std::min(best, metric(cd.sums));
+    };
+
     double baseNll = 0;
     for (std::size_t pass = 0; pass < passes.size(); ++pass) {
-        for (int64_t c = 0; c < chunks; ++c) {
-            const ChunkContext ctx = context(c, pass == 0);
-            if (pass == 0) baseNll += ctx.baseNll;
-            const int64_t chunkRows = ctx.ids.size(0) * T;
+        if (pass == 1 && keepContexts) {
+            // Every chunk is at hand: each unit over all of them in turn, so one that completes
+            // tightens the bound for the next.
             for (const std::size_t k : passes[pass]) {
-                removal::UnitSums& cd = cand[k];
-                if (cd.abandoned) continue;
-                const Unit& u = units[k];
-                if (bounded && hopeless(cd, {}, 0)) {
-                    cd.abandoned = true;
-                } else {
-                    removal::KeepGoing keepGoing;
-                    if (bounded) {
-                        keepGoing = [&](const Sums& soFar, int64_t rows) { return !hopeless(cd, soFar, rows); };
-                    }
-                    const Compared got = removal::compare(model, candidateOutput(model, ctx, u, options),
-                                                          ctx.ids, ctx.ref, options.divergence, keepGoing);
-                    cd.sums.nll += got.sums.nll;
-                    cd.sums.divergence += got.sums.divergence;
-                    cd.rows += got.rows;
-                    cd.abandoned = got.rows < chunkRows;
-                }
-                // An abandoned unit's remaining chunks count as done.
-                done += cd.abandoned ? unitBlocks(u) * (chunks - c) : unitBlocks(u);
-                reportProgress(progress, done, total);
-                if (cd.rows == positions) best = std::min(best, metric(cd.sums));
+                for (int64_t c = 0; c < chunks && !cand[k].abandoned; ++c) score(k, context(c), c);
+            }
+            continue;
+        }
+        for (int64_t c = 0; c < chunks; ++c) {
+            const ChunkContext ctx = context(c);
+            if (pass == 0) baseNll += ctx.baseNll;
+            for (const std::size_t k : passes[pass]) {
+                if (!cand[k].abandoned) score(k, ctx, c);
             }
         }
     }
 
+    if (streams != nullptr) {
+        removal::keepWithin(next.chunks, static_cast<std::size_t>(chunks), options.keepStreamsBytes);
+        *streams = std::move(next);
+    }
     return removal::assembleScores(model, windows, units, cand, baseNll, options);
 }
 

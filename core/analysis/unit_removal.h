@@ -23,6 +23,13 @@ enum class BoundMetric { Divergence, Nll };
 struct OriginalReferences;
 std::shared_ptr<OriginalReferences> makeOriginalReferences();
 
+/// Every candidate's residual stream from one call of scoreUnitRemovals, kept for the next
+/// (a greedy search's next step): the chosen unit's stream is the next base's, so its pass
+/// is skipped, and a candidate whose stream left the base's before the chosen unit's block
+/// resumes its own stream there instead of rerunning the blocks in between. Opaque.
+struct CandidateStreams;
+std::shared_ptr<CandidateStreams> makeCandidateStreams();
+
 struct RemovalOptions {
     Ablation base;                     ///< units already removed (earlier greedy steps)
     Divergence divergence = Divergence::Js;
@@ -34,6 +41,10 @@ struct RemovalOptions {
     /// Start each candidate at its own block from cached residual states (identical results,
     /// about half the work); false runs every candidate from block 0 (for tests/benchmarks).
     bool prefixReuse = true;
+    /// With prefixReuse: where candidates' streams are kept between calls, as many as fit in
+    /// keepStreamsBytes (null: none kept). Same scores bit for bit.
+    std::shared_ptr<CandidateStreams> streams;
+    int64_t keepStreamsBytes = int64_t{1} << 30;
     int64_t batchWindows = 4;
     /// Bounded search, for greedy steps that need only the best unit: when ≥ 0, units[leader]
     /// is scored first and every other unit is abandoned as soon as its partial sum of

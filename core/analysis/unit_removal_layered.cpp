@@ -65,8 +65,10 @@ UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindow
     for (int64_t c = 0; c < chunks; ++c) {
         const auto ci = static_cast<std::size_t>(c);
         const at::Tensor ids = chunkIds(c);
-        const Reference ref = makeReference(model, head, base[ci], options.divergence);
-        baseNll += compare(model, base[ci], ids, ref, options.divergence).sums.nll;
+        const Reference natural = makeReference(model, head, base[ci], options.divergence);
+        const Compared b = compare(model, base[ci], ids, natural, options.divergence, {}, /*perRow=*/true);
+        baseNll += b.sums.nll;
+        const Reference ref = inRowOrder(natural, b, options.boundBy);  // as the sweep orders them
         for (std::size_t k = 0; k < units.size(); ++k) {
             const Compared got = compare(model, stream[k][ci], ids, ref, options.divergence);
             sums[k].sums.nll += got.sums.nll;

@@ -30,10 +30,14 @@ Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
     removal.againstOriginal = options.criterion == GreedyCriterion::Divergence;
     if (removal.againstOriginal) removal.originals = makeOriginalReferences();  // same every step
     removal.prefixReuse = options.prefixReuse;
+    if (options.prefixReuse) removal.streams = makeCandidateStreams();
     removal.batchWindows = options.batchWindows;
     removal.boundBy = options.criterion == GreedyCriterion::Divergence ? BoundMetric::Divergence : BoundMetric::Nll;
     checkSameWindows(options.group, windows);
-    std::vector<double> estimate;  // of the remaining candidates, from the previous step
+    // Of the remaining candidates, from the previous step. The first step's is a guess, the
+    // deepest first (cheapest to score); any order gives the same trajectory.
+    std::vector<double> estimate;
+    for (const Unit& u : remaining) estimate.push_back(-static_cast<double>(2 * u.layer + (u.kind == Unit::Kind::Attn ? 0 : 1)));
     for (int64_t step = 0; step < steps; ++step) {
         const UnitRemovalScores r =
             scoreUnitsShared(options.group, model, windows, remaining, removal,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <string_view>
 
 #include "common/error.h"
@@ -15,6 +16,19 @@ namespace {
 
 constexpr std::size_t kValuesPerUnit = 4;  // divergence, nll, perplexity, estimate
 
+// Scores of units tried in `order` (scores[j] is of mine[order[j]]) back in mine's order.
+UnitRemovalScores inMineOrder(const UnitRemovalScores& tried, const std::vector<std::size_t>& order) {
+    UnitRemovalScores r = tried;
+    for (std::size_t j = 0; j < order.size(); ++j) {
+        r.units[order[j]] = tried.units[j];
+        r.perplexity[order[j]] = tried.perplexity[j];
+        r.nll[order[j]] = tried.nll[j];
+        r.divergence[order[j]] = tried.divergence[j];
+        r.estimate[order[j]] = tried.estimate[j];
+    }
+    return r;
+}
+
 }  // namespace
 
 UnitRemovalScores scoreUnitsShared(const Collective* group, const Model& model,
@@ -22,18 +36,21 @@ UnitRemovalScores scoreUnitsShared(const Collective* group, const Model& model,
                                    RemovalOptions options, const std::vector<double>& estimate,
                                    const ProgressFn& progress) {
     const std::vector<std::size_t> mine = ownedJobs(group, units.size());
-    std::vector<Unit> myUnits;
-    for (const std::size_t k : mine) myUnits.push_back(units[k]);
+    // A bounded search tries its units best-looking first (the first leads): a good one found
+    // early lets it drop the others sooner.
+    std::vector<std::size_t> order(mine.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
     options.leader = -1;
     if (!estimate.empty() && !mine.empty()) {
-        std::size_t lead = 0;
-        for (std::size_t j = 1; j < mine.size(); ++j) {
-            if (estimate.at(mine[j]) < estimate.at(mine[lead])) lead = j;
-        }
-        options.leader = static_cast<int64_t>(lead);
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            return estimate.at(mine[a]) < estimate.at(mine[b]);
+        });
+        options.leader = 0;
     }
+    std::vector<Unit> myUnits;
+    for (const std::size_t j : order) myUnits.push_back(units[mine[j]]);
     UnitRemovalScores local;
-    if (!mine.empty()) local = scoreUnitRemovals(model, windows, myUnits, options, progress);
+    if (!mine.empty()) local = inMineOrder(scoreUnitRemovals(model, windows, myUnits, options, progress), order);
     else reportProgress(progress, 1, 1);
     if (groupSize(group) <= 1) return local;
 

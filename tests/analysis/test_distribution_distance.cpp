@@ -1,6 +1,6 @@
-// The fused CPU pass for JS and KL against the same formulas evaluated by ATen in float64,
-// on distributions from flat to one-hot, equal and disjoint, with −inf log-probabilities and
-// row lengths that are not a multiple of the vector block.
+// The fused CPU passes for JS, KL and log-softmax against the same formulas evaluated by ATen
+// in float64, on distributions from flat to one-hot, equal and disjoint, with −inf
+// log-probabilities and row lengths that are not a multiple of the vector block.
 
 #include <QtTest/QtTest>
 
@@ -77,6 +77,42 @@ private Q_SLOTS:
         QVERIFY(std::fabs(js[0].item<double>() - std::log(2.0)) < 1e-6);
         QVERIFY(std::fabs(js[1].item<double>() - std::log(2.0)) < 1e-6);
         QVERIFY(std::isinf(klDivergence(lp, lq)[0].item<double>()));
+    }
+
+    // The fused in-place log-softmax against ATen's in float64: flat to near one-hot rows,
+    // large offsets (the max is subtracted first), lengths off the vector block; and where
+    // it cannot run in place (float64, a column-major view) ATen's, with the input kept.
+    void logSoftmaxAgreesWithFloat64_data() {
+        QTest::addColumn<int>("vocab");
+        QTest::addColumn<double>("sharpness");
+        QTest::addColumn<double>("offset");
+        QTest::newRow("flat, V=32000") << 32000 << 0.1 << 0.0;
+        QTest::newRow("typical, V=32000, offset") << 32000 << 3.0 << 40.0;
+        QTest::newRow("peaked, V=151") << 151 << 300.0 << -20.0;
+        QTest::newRow("tail only, V=7") << 7 << 2.0 << 0.0;
+    }
+    void logSoftmaxAgreesWithFloat64() {
+        QFETCH(int, vocab);
+        QFETCH(double, sharpness);
+        QFETCH(double, offset);
+        const at::Tensor logits = at::randn({24, vocab}, at::kFloat) * sharpness + offset;
+        const at::Tensor exact = at::log_softmax(logits.to(at::kDouble), -1);
+        at::Tensor work = logits.clone();
+        const at::Tensor fused = logSoftmaxInPlace(work);
+        QCOMPARE(fused.data_ptr(), work.data_ptr());
+        // Within about two float32 ulps of the logits' and the results' size.
+        const double tol =
+            2.5e-7 * (1.0 + logits.abs().max().item<double>() + exact.abs().max().item<double>());
+        const double worst = (fused.to(at::kDouble) - exact).abs().max().item<double>();
+        if (!(worst <= tol)) QFAIL(qPrintable(QString("worst error %1 > %2").arg(worst).arg(tol)));
+        // The probabilities sum to 1.
+        QVERIFY((fused.to(at::kDouble).exp().sum(-1) - 1).abs().max().item<double>() < 1e-6);
+
+        const at::Tensor wide = at::randn({vocab, 24}, at::kFloat).t();  // column-major rows
+        const at::Tensor kept = wide.clone();
+        QVERIFY(at::allclose(logSoftmaxInPlace(wide).to(at::kDouble), at::log_softmax(kept.to(at::kDouble), -1),
+                             1e-6, 1e-6));
+        QVERIFY(at::equal(wide, kept));
     }
 
     // Inputs the fused pass does not take (float64, strided rows) give the ATen values.

@@ -165,6 +165,78 @@ private Q_SLOTS:
         QVERIFY(std::fabs(r.basePerplexity - evaluatePerplexity(*mModel, mWindows, base).perplexity) < 1e-4);
     }
 
+    // Candidates' streams kept from one call (a greedy step) serve the next, whose base is the
+    // earlier base plus one of them: the same scores bit for bit, with fewer block forwards
+    // (the base's pass and, for units before the chosen one, the blocks up to it); a base that
+    // is not one unit further, or no budget, falls back to computing everything.
+    void candidateStreamsAreReused_data() {
+        QTest::addColumn<int>("metric");
+        QTest::addColumn<int>("batch");
+        QTest::newRow("divergence, one chunk") << 0 << 8;
+        QTest::newRow("divergence, three chunks") << 0 << 2;
+        QTest::newRow("nll, three chunks, bounded") << 1 << 2;
+    }
+    void candidateStreamsAreReused() {
+        QFETCH(int, metric);
+        QFETCH(int, batch);
+        const std::vector<Unit> units = everyUnit(3);
+        RemovalOptions o;
+        o.batchWindows = batch;
+        o.againstOriginal = metric == 0;
+        o.boundBy = metric == 0 ? BoundMetric::Divergence : BoundMetric::Nll;
+        int64_t total = 0;
+        const ProgressFn totalOf = [&](int64_t, int64_t t) { total = t; return true; };
+        RemovalOptions kept = o;
+        kept.streams = makeCandidateStreams();
+        QCOMPARE(scoreUnitRemovals(*mModel, mWindows, units, kept).divergence,
+                 scoreUnitRemovals(*mModel, mWindows, units, o).divergence);
+        // Step two: mlp.1 chosen; attn.0 .. attn.1 left it before block 2 and resume there.
+        std::vector<Unit> rest = units;
+        rest.erase(std::find(rest.begin(), rest.end(), Unit{Unit::Kind::Mlp, 1}));
+        o.base.removeMlp(1);
+        if (metric == 1) o.leader = 2;  // a bounded search too
+        RemovalOptions next = o;
+        next.streams = kept.streams;
+        const UnitRemovalScores fresh = scoreUnitRemovals(*mModel, mWindows, rest, o, totalOf);
+        const int64_t freshTotal = total;
+        const UnitRemovalScores reused = scoreUnitRemovals(*mModel, mWindows, rest, next, totalOf);
+        QCOMPARE(reused.divergence, fresh.divergence);
+        QCOMPARE(reused.nll, fresh.nll);
+        QCOMPARE(reused.basePerplexity, fresh.basePerplexity);
+        // Per chunk: the base pass (3 blocks), and attn.0 / mlp.0 / attn.1 / block.0 start at
+        // block 2 instead of 0 / 1 / 1 / 1 (2 + 1 + 1 + 1 blocks).
+        const int64_t chunks = (mWindows.numWindows + batch - 1) / batch;
+        QCOMPARE(freshTotal - total, (3 + 5) * chunks);
+        // Step three from step two's streams: every unit's stream was kept again.
+        std::vector<Unit> last = rest;
+        last.erase(std::find(last.begin(), last.end(), Unit{Unit::Kind::Attn, 0}));
+        o.base.removeAttn(0);
+        next.base = o.base;
+        o.leader = next.leader = -1;
+        QCOMPARE(scoreUnitRemovals(*mModel, mWindows, last, next).divergence,
+                 scoreUnitRemovals(*mModel, mWindows, last, o).divergence);
+        // A base two units further on: nothing resumed, the same scores.
+        o.base.removeAttn(2);
+        o.base.removeMlp(2);
+        next.base = o.base;
+        const std::vector<Unit> few = {{Unit::Kind::Attn, 1}, {Unit::Kind::Block, 0}};
+        QCOMPARE(scoreUnitRemovals(*mModel, mWindows, few, next, totalOf).divergence,
+                 scoreUnitRemovals(*mModel, mWindows, few, o).divergence);
+        // No budget: nothing kept, the next call computes all.
+        RemovalOptions none = kept;
+        none.streams = makeCandidateStreams();
+        none.keepStreamsBytes = 0;
+        none.base = {};
+        scoreUnitRemovals(*mModel, mWindows, units, none);
+        none.base.removeMlp(1);
+        scoreUnitRemovals(*mModel, mWindows, rest, none, totalOf);
+        o.base = none.base;
+        o.leader = -1;
+        const int64_t noneTotal = total;
+        scoreUnitRemovals(*mModel, mWindows, rest, o, totalOf);
+        QCOMPARE(noneTotal, total);
+    }
+
     // Against the original model, its outputs kept from an earlier call (a greedy search's
     // earlier step) give the same scores bit for bit, and the original model's pass is then
     // not run again (fewer block forwards in the progress total); other windows refill them.

@@ -1,5 +1,5 @@
 // Where one FinerCut candidate's scoring time goes on a model, and what batching candidates
-// or larger row pieces would change (docs/benchmarks.md, FinerCut section):
+// or larger row and window pieces would change (docs/benchmarks.md, FinerCut section):
 //   bench_scoring_parts MODEL [THREADS]
 // Best of three rounds each, 8 windows × 128 random tokens (1,024 positions) per candidate.
 
@@ -60,16 +60,22 @@ int main(int argc, char** argv) {
                 bestOfThree(inPieces([](const at::Tensor& a, const at::Tensor& b) { return jsDivergence(a, b); })),
                 bestOfThree(inPieces([](const at::Tensor& a, const at::Tensor& b) { return jsDivergenceByOps(a, b); })));
 
-    // The output layer + log-softmax per candidate, by row-piece size.
+    // The output layer alone and + log-softmax (fused in place, or ATen's) per candidate, by
+    // row-piece size.
     const at::Tensor normed = at::randn({positions, d}, head.options());
     for (const int64_t rows : {piece / 2, piece, 2 * piece, 4 * piece}) {
-        const double s = bestOfThree([&] {
-            for (int64_t r = 0; r < positions; r += rows) {
-                const int64_t n = std::min(rows, positions - r);
-                at::log_softmax(at::linear(normed.narrow(0, r, n), head).to(at::kFloat), -1);
-            }
-        });
-        std::printf("output layer + log-softmax in %lld-row pieces: %.4f s\n", static_cast<long long>(rows), s);
+        auto timed = [&](int mode) {
+            return bestOfThree([&] {
+                for (int64_t r = 0; r < positions; r += rows) {
+                    const int64_t n = std::min(rows, positions - r);
+                    const at::Tensor logits = at::linear(normed.narrow(0, r, n), head).to(at::kFloat);
+                    if (mode == 1) logSoftmaxInPlace(logits);
+                    if (mode == 2) at::log_softmax(logits, -1);
+                }
+            });
+        };
+        std::printf("output layer in %lld-row pieces: %.4f s; + log-softmax fused %.4f s, ATen %.4f s\n",
+                    static_cast<long long>(rows), timed(0), timed(1), timed(2));
     }
 
     // All blocks for k candidates' streams batched together, per candidate.
@@ -79,6 +85,17 @@ int main(int argc, char** argv) {
         const double s = bestOfThree([&] { runBlocks(*model, h0, 0, L).sum().item<double>(); });
         std::printf("%lld blocks, %lld candidate(s) per batch: %.4f s per candidate\n", static_cast<long long>(L),
                     static_cast<long long>(k), s / static_cast<double>(k));
+    }
+    // One candidate's blocks over its 8 windows in pieces of w windows (unit removal runs a
+    // candidate a window piece at a time so a bounded search can drop it early).
+    const at::Tensor ids = at::randint(0, V, {8, positions / 8}, at::kLong);
+    const at::Tensor h0 = embedTokens(*model, ids);
+    for (const int64_t w : {1, 2, 4, 8}) {
+        const double s = bestOfThree([&] {
+            for (int64_t i = 0; i < 8; i += w) runBlocks(*model, h0.narrow(0, i, w), 0, L).sum().item<double>();
+        });
+        std::printf("%lld blocks over 8 windows, %lld at a time: %.4f s\n", static_cast<long long>(L),
+                    static_cast<long long>(w), s);
     }
     return 0;
 }
