@@ -55,10 +55,11 @@ Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids,
         if (keepGoing && r > 0 && !keepGoing(s, r)) break;
         const int64_t n = std::min(rows, B * T - r);
         const at::Tensor logits = at::linear(flat.narrow(0, r, n), ref.head).to(at::kFloat);
-        // L2 compares the logits themselves: they must survive.
-        const at::Tensor logq = divergence == Divergence::L2 ? at::log_softmax(logits, -1) : logSoftmaxInPlace(logits);
         const at::Tensor refValues = ref.values.narrow(0, r, n);
         at::Tensor perRowDivergence;
+        // L2 compares the logits themselves, before the log-softmax overwrites them.
+        if (divergence == Divergence::L2) perRowDivergence = (logits - refValues).to(at::kDouble).norm(2, {-1});
+        const at::Tensor logq = logSoftmaxInPlace(logits);
         switch (divergence) {
             case Divergence::Js:
                 perRowDivergence = jsDivergence(refValues, logq);
@@ -85,7 +86,6 @@ Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids,
                 break;
             }
             case Divergence::L2:
-                perRowDivergence = (logits - refValues).to(at::kDouble).norm(2, {-1});
                 s.divergence += perRowDivergence.sum().item<double>();
                 break;
         }

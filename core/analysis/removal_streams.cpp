@@ -3,9 +3,19 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "model/forward.h"
-
 namespace lamina::removal {
+
+Taps recordingInto(Stream& s) {
+    Taps taps;
+    taps.residual = true;
+    taps.attnOut = true;
+    taps.onTap = [&s](const TapPoint& p, const at::Tensor& x) {
+        const auto i = static_cast<std::size_t>(p.layer);
+        if (p.site == TapSite::Residual) s.h[i] = x;
+        else s.mid[i] = s.h[i] + x;
+    };
+    return taps;
+}
 
 void keepWithin(std::vector<std::vector<Stream>>& perUnit, std::size_t chunks, int64_t budget) {
     std::unordered_set<const void*> held;  // states already counted (streams share prefixes)
@@ -48,14 +58,7 @@ at::Tensor resume(const Model& model, const Stream& s, const Ablation& before, c
     *record = s;
     for (int64_t i = l; i < L; ++i) record->mid[static_cast<std::size_t>(i)] = at::Tensor();
     if (unit.kind == Unit::Kind::Mlp) record->mid[li] = s.mid[li];  // block l's attention is unchanged
-    Taps taps;
-    taps.residual = true;
-    taps.attnOut = true;
-    taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
-        const auto i = static_cast<std::size_t>(p.layer);
-        if (p.site == TapSite::Residual) record->h[i] = x;
-        else record->mid[i] = record->h[i] + x;
-    };
+    const Taps taps = recordingInto(*record);
     return runBlocks(model, start, entry, L, after, &taps);
 }
 

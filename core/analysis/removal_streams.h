@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/ablation.h"
+#include "model/forward.h"
 #include "model/model.h"
 #include "model/unit.h"
 
@@ -19,6 +20,10 @@ namespace lamina::removal {
 struct Stream {
     std::vector<at::Tensor> h, mid;
 };
+
+/// Taps that record the states a runBlocks call passes into `s` (h at every block it enters
+/// and its output, h + attn inside every block whose attention runs).
+Taps recordingInto(Stream& s);
 
 /// Keeps, in order, the units' streams (per unit, one per chunk) that are whole (`chunks` of
 /// them) while the distinct states they hold fit in `budget` bytes; clears the others.

@@ -37,27 +37,18 @@ ChunkContext prepareChunk(const Model& model, const at::Tensor& head, const at::
     ChunkContext c;
     c.ids = ids;
     Stream& s = c.base;
-    const at::Tensor h0 = embedTokens(model, ids);
-    at::Tensor hL;
     if (cached != nullptr) {
         s = *cached;
-        hL = s.h.back();
     } else {
         s.h.resize(static_cast<std::size_t>(L + 1));
         s.mid.resize(static_cast<std::size_t>(L));
-        Taps taps;
-        taps.residual = true;
-        taps.attnOut = true;
-        taps.onTap = [&](const TapPoint& p, const at::Tensor& x) {
-            const auto i = static_cast<std::size_t>(p.layer);
-            if (p.site == TapSite::Residual) s.h[i] = x;
-            else s.mid[i] = s.h[i] + x;
-        };
-        hL = runBlocks(model, h0, 0, L, options.base, options.prefixReuse ? &taps : nullptr);
-        s.h[0] = h0;
+        s.h[0] = embedTokens(model, ids);  // the taps record the rest (without: h_L only)
+        const Taps taps = removal::recordingInto(s);
+        s.h[static_cast<std::size_t>(L)] = runBlocks(model, s.h[0], 0, L, options.base, options.prefixReuse ? &taps : nullptr);
     }
+    const at::Tensor& hL = s.h[static_cast<std::size_t>(L)];
     natural = known != nullptr ? *known
-                               : removal::makeReference(model, head, separateReference ? runBlocks(model, h0, 0, L) : hL,
+                               : removal::makeReference(model, head, separateReference ? runBlocks(model, s.h[0], 0, L) : hL,
                                                         options.divergence);
     const Compared base = removal::compare(model, hL, ids, natural, options.divergence, {}, /*perRow=*/true);
     c.baseNll = base.sums.nll;
