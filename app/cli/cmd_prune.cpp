@@ -52,11 +52,11 @@ int prune(PruneRequest& req, const Args& args, const MpiGroup* group) {
 int runPrune(const std::vector<std::string>& argv) {
     const Args args(argv, pruneValueOptions(), {"json", "naive", "exhaustive"});
     PruneRequest req = parsePruneRequest(args);
-    req.options.prefixReuse = !args.flag("naive");
-    req.options.boundedSearch = !args.flag("naive") && !args.flag("exhaustive");
+    req.policy.prefixReuse = !args.flag("naive");
+    req.policy.boundedSearch = !args.flag("naive") && !args.flag("exhaustive");
     return runAsRank("prune", [&](const MpiGroup* group) {
         configureRuntime(threadsFor(static_cast<int>(args.integer("threads", 0, 0, 1024)), group));
-        req.options.group = group;
+        req.policy.group = group;
         return prune(req, args, group);
     });
 }

@@ -45,12 +45,12 @@ std::vector<int64_t> parseBlockList(const std::string& text) {
 }
 
 nlohmann::json stepJson(const TrajectoryStep& s) {
-    nlohmann::json j = {{"kind", s.kind},
+    nlohmann::json j = {{"kind", stepKindName(s.kind)},
                         {"score", std::isfinite(s.score) ? nlohmann::json(s.score) : nlohmann::json()},
                         {"ppl", s.perplexity},
                         {"removed_sublayers", s.removedSublayers},
                         {"removed_params", s.removedParams}};
-    if (s.kind == "merge" || s.kind == "span") {
+    if (coversRange(s.kind)) {
         j["layers"] = {s.layer, s.lastLayer};
     } else {
         j["layer"] = s.layer;
@@ -87,11 +87,15 @@ PruneRequest parsePruneRequest(const Args& args) {
     PruneOptions& o = r.options;
     o.method = args.required("method");
     r.device = args.valueOr("device", "cpu");
-    if (parseDeviceName(r.device).cuda && !isGreedyMethod(o.method)) {
-        throw Error("option --device: only finercut, sleb and blockpruner run on a device (method '" +
-                    o.method + "' runs on the cpu)");
+    if (parseDeviceName(r.device).cuda && !o.method->greedy) {
+        std::string onDevice;
+        for (const MethodTraits* m : pruningMethods()) {
+            if (m->greedy) onDevice += (onDevice.empty() ? "" : ", ") + std::string(m->name);
+        }
+        throw Error("option --device: only " + onDevice + " run on a device (method '" + o.method.name() +
+                    "' runs on the cpu)");
     }
-    o.units = args.valueOr("units", "");
+    if (const auto units = args.value("units")) o.units = parseUnitSet(*units);
     o.divergence = parseDivergence(args.valueOr("divergence", "js"));
     o.protectFirst = args.integer("protect-first", 0, 0, 4096);
     if (const auto p = args.value("protect")) {
@@ -99,7 +103,7 @@ PruneRequest parsePruneRequest(const Args& args) {
         o.protectedBlocksSet = true;
     }
     o.normPower = static_cast<int>(args.integer("norm-power", 1, 1, 2));
-    o.batchWindows = args.integer("batch", 0, 0, 4096);
+    r.policy.batchWindows = args.integer("batch", 0, 0, 4096);
     o.slm.formula = args.valueOr("merge", "rdsc");
     o.slm.lowest = args.integer("lowest", 0, 0, 4096);
     o.slm.highest = args.integer("highest", -1, -1, 4096);
@@ -137,7 +141,7 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
                                     {"fingerprint", report.calibration.fingerprint}}},
                    {"cached", !report.computed},
                    {"candidates_abandoned", t.abandonedCandidates},
-                   {"ranks", request.options.group ? request.options.group->size() : 1},
+                   {"ranks", request.policy.group ? request.policy.group->size() : 1},
                    {"seconds", report.seconds}});
         return;
     }
@@ -146,9 +150,10 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
                 t.basePerplexity);
     for (std::size_t i = 0; i < t.steps.size(); ++i) {
         const TrajectoryStep& s = t.steps[i];
-        const std::string unit = s.kind == "merge" || s.kind == "span"
-                                     ? s.kind + " " + std::to_string(s.layer) + ".." + std::to_string(s.lastLayer)
-                                     : s.kind + "." + std::to_string(s.layer);
+        const std::string kind = stepKindName(s.kind);
+        const std::string unit = coversRange(s.kind)
+                                     ? kind + " " + std::to_string(s.layer) + ".." + std::to_string(s.lastLayer)
+                                     : kind + "." + std::to_string(s.layer);
         std::printf("%s%3zu  %-14s score %-11.5g ppl %-9.3f removed %lld sublayers\n",
                     i < report.planSteps ? "*" : " ", i + 1, unit.c_str(), s.score, s.perplexity,
                     static_cast<long long>(s.removedSublayers));

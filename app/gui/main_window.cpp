@@ -232,9 +232,10 @@ QWidget* MainWindow::createTrajectoryPage() {
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     auto* method = new QComboBox(page);
-    for (const char* m : {"finercut", "shortened-ppl", "shortened-taylor", "shortgpt", "angular",
-                          "sleb", "blockpruner", "llm-drop"}) {
-        method->addItem(m);
+    for (const MethodTraits* m : pruningMethods()) {
+        if (!m->inRunMenu) continue;
+        method->addItem(QString::fromUtf8(m->name), QString::fromUtf8(m->name));
+        method->setItemData(method->count() - 1, QString::fromUtf8(m->label), Qt::ToolTipRole);
     }
     auto* ratio = new QDoubleSpinBox(page);
     ratio->setRange(0.05, 1.0);
@@ -252,7 +253,7 @@ QWidget* MainWindow::createTrajectoryPage() {
     layout->addLayout(controls);
     layout->addWidget(mTrajectories, 1);
     connect(run, &QPushButton::clicked, this, [this, method, ratio] {
-        mSession->runMethod(method->currentText().toStdString(), ratio->value());
+        mSession->runMethod(method->currentData().toString().toStdString(), ratio->value());
     });
     connect(mTrajectories, &TrajectoryView::stepSelected, this, [this](int index, int point) {
         const auto& all = mTrajectories->trajectories();

@@ -46,9 +46,6 @@ QString unitText(const Unit& u) {
     return {};
 }
 
-// Methods computed after the default analysis when the results file has no trajectories:
-// the paper methods the trajectories chart compares (SLM comes from the merge sweep).
-const char* const kDefaultMethods[] = {"finercut", "shortened-ppl", "shortened-taylor", "shortgpt"};
 
 }  // namespace
 
@@ -232,21 +229,24 @@ void Session::runDefaultAnalysis() {
             mAnalysis = report.output;
             Q_EMIT analysisChanged();
             if (mTrajectories.empty()) {
-                for (const char* m : kDefaultMethods) runMethod(m, 0.5);
+                // The paper methods the trajectories chart compares (MethodTraits::inDefaultRun).
+                for (const MethodTraits* m : pruningMethods()) {
+                    if (m->inDefaultRun) runMethod(*m, 0.5);
+                }
             }
             if (mSweep.empty()) runMergeSweep();
         });
     });
 }
 
-void Session::runMethod(const std::string& method, double ratio) {
+void Session::runMethod(MethodRef method, double ratio) {
     if (!isOpen()) return;
     PruneRequest request;
     request.data = mCalibration;
     request.options.method = method;
     request.ratio = ratio;
     std::shared_ptr<Workbench> wb = mWorkbench;
-    enqueue(tr("Pruning with %1").arg(QString::fromStdString(method)), [this, wb, request](const ProgressFn& progress) {
+    enqueue(tr("Pruning with %1").arg(QString::fromUtf8(method.name())), [this, wb, request](const ProgressFn& progress) {
         PruneReport report = wb->prune(request, progress);
         return Job::Completion([this, report] {
             addTrajectory(report.trajectory);

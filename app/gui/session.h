@@ -65,7 +65,7 @@ public:
 
     // Jobs. Each is queued; the views update when its result arrives.
     void runDefaultAnalysis();
-    void runMethod(const std::string& method, double ratio);
+    void runMethod(MethodRef method, double ratio);
     void runMergeSweep();
     void runEvaluation(const EvalRequest& request, bool withPlan);
     void exportModel(const QString& outDir, const QString& format);

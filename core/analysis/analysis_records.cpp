@@ -7,6 +7,14 @@
 
 namespace lamina {
 
+double ImportanceScores::value(const std::string& unit) const {
+    for (std::size_t i = 0; i < units.size() && i < values.size(); ++i) {
+        if (units[i] == unit) return values[i];
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+
 namespace {
 
 ResultMeta query(const std::string& kind, const std::string& method, const std::string& parameters,

@@ -29,15 +29,6 @@ std::string dtypeName(const Model& model) {
     return model.computeType == at::kBFloat16 ? "bfloat16" : "float32";
 }
 
-// Windows per forward pass: ~1024 tokens for taps, and the unablated log-probabilities of a
-// chunk (B·T·V floats) within 128 MB for the removal sweep.
-int64_t autoBatch(const Model& model, const TokenWindows& w, int64_t requested) {
-    if (requested > 0) return requested;
-    const int64_t byTokens = std::max<int64_t>(1, 1024 / w.seqLen);
-    const int64_t byLogits = std::max<int64_t>(1, (int64_t{32} << 20) / (w.seqLen * model.config.vocabSize));
-    return std::clamp<int64_t>(std::min(byTokens, byLogits), 1, w.numWindows);
-}
-
 std::vector<std::string> residualLabels(int64_t L) {
     std::vector<std::string> labels;
     for (int64_t i = 0; i <= L; ++i) labels.push_back("h" + std::to_string(i));
@@ -176,13 +167,6 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
 
 }  // namespace
 
-double ImportanceScores::value(const std::string& unit) const {
-    for (std::size_t i = 0; i < units.size() && i < values.size(); ++i) {
-        if (units[i] == unit) return values[i];
-    }
-    return std::numeric_limits<double>::quiet_NaN();
-}
-
 AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration,
                            const AnalysisOptions& o, const ProgressFn& progress) {
     checkMetricNames(o.metrics);
@@ -190,7 +174,7 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
     if (w.numWindows == 0) throw Error("analysis: the calibration set is empty");
     const int64_t L = model.numLayers();
     const std::string dtype = dtypeName(model);
-    const int64_t batch = autoBatch(model, w, o.batchWindows);
+    const int64_t batch = autoBatchWindows(w, model.config.vocabSize, o.batchWindows);
     SimilarityOptions sim;
     sim.linear = wants(o, "cka_linear");
     sim.unbiased = wants(o, "cka_unbiased");

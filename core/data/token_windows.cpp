@@ -1,5 +1,7 @@
 #include "data/token_windows.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace lamina {
@@ -43,6 +45,13 @@ TokenWindows makeWindows(const std::vector<TokenId>& tokens, int64_t seqLen, Bos
         w.ids.insert(w.ids.end(), tokens.begin(), tokens.begin() + (count * seqLen - 1));
     }
     return w;
+}
+
+int64_t autoBatchWindows(const TokenWindows& w, int64_t vocabSize, int64_t requested) {
+    if (requested > 0) return requested;
+    const int64_t byTokens = std::max<int64_t>(1, 1024 / w.seqLen);
+    const int64_t byLogits = std::max<int64_t>(1, (int64_t{32} << 20) / (w.seqLen * vocabSize));
+    return std::clamp<int64_t>(std::min(byTokens, byLogits), 1, w.numWindows);
 }
 
 }  // namespace lamina

@@ -32,4 +32,8 @@ struct TokenWindows {
 TokenWindows makeWindows(const std::vector<TokenId>& tokens, int64_t seqLen, BosPolicy bos,
                          TokenId bosId, int64_t maxWindows = 0);
 
+/// Windows per forward pass when `requested` is 0: ~1024 tokens for taps, and the unablated
+/// log-probabilities of a chunk (B·T·V floats) within 128 MB for the removal sweep.
+int64_t autoBatchWindows(const TokenWindows& windows, int64_t vocabSize, int64_t requested);
+
 }  // namespace lamina

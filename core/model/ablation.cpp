@@ -61,11 +61,4 @@ int64_t Ablation::removedSublayers() const {
     return n;
 }
 
-int64_t Ablation::firstAffectedLayer(int64_t numLayers) const {
-    for (int64_t i = 0; i < numLayers; ++i) {
-        if (attnRemoved(i) || mlpRemoved(i)) return i;
-    }
-    return numLayers;
-}
-
 }  // namespace lamina

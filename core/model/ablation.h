@@ -25,9 +25,6 @@ struct Ablation {
     bool blockRemoved(int64_t layer) const { return attnRemoved(layer) && mlpRemoved(layer); }
     bool removed(const Unit& unit) const;
     int64_t removedSublayers() const;
-    /// Lowest layer with anything removed, or `numLayers` when nothing is: every block below
-    /// it computes exactly what the unpruned model computes (prefix reuse).
-    int64_t firstAffectedLayer(int64_t numLayers) const;
 };
 
 }  // namespace lamina

@@ -17,12 +17,13 @@ void checkStoppingRule(const PruneRequest& r) {
     const int rules = (r.ratio >= 0) + (r.steps > 0) + (r.useThreshold ? 1 : 0);
     if (rules != 1) throw Error("give exactly one of --ratio, --threshold and --steps");
     if (r.ratio >= 0 && r.ratio > 1) throw Error("--ratio must be in [0, 1]");
-    if (r.ratio >= 0 && r.options.method == "slm") {
-        throw Error("slm is steered by --threshold (or --steps: the first K merges); its removed "
-                    "fraction is not monotone in the threshold");
+    const MethodTraits& m = *r.options.method;
+    if (r.ratio >= 0 && m.steeredByThreshold) {
+        throw Error(std::string(m.name) + " is steered by --threshold (or --steps: the first K merges); its "
+                    "removed fraction is not monotone in the threshold");
     }
-    if (r.useThreshold && r.options.method != "slm") {
-        throw Error("--threshold applies to slm only; use --ratio or --steps for " + r.options.method);
+    if (r.useThreshold && !m.steeredByThreshold) {
+        throw Error("--threshold applies to slm only; use --ratio or --steps for " + std::string(m.name));
     }
     if (r.useThreshold && (r.options.slm.threshold < -1 || r.options.slm.threshold > 1)) {
         throw Error("--threshold must be in [-1, 1]");
@@ -32,10 +33,9 @@ void checkStoppingRule(const PruneRequest& r) {
 
 int64_t stepsNeeded(const PruneRequest& r, int64_t L) {
     if (r.steps > 0) return r.steps;
-    if (r.ratio < 0 || r.options.method == "slm") return 0;
-    const std::string units = r.options.units.empty() ? defaultUnits(r.options.method) : r.options.units;
+    if (r.ratio < 0 || r.options.method->steeredByThreshold) return 0;
     const double sublayers = std::ceil(r.ratio * 2.0 * static_cast<double>(L) - 1e-9);
-    return static_cast<int64_t>(units == "block" ? std::ceil(sublayers / 2.0) : sublayers);
+    return static_cast<int64_t>(r.options.unitsOrDefault() == UnitSet::Block ? std::ceil(sublayers / 2.0) : sublayers);
 }
 
 namespace internal {
@@ -49,7 +49,7 @@ PruneReport finishReport(const PruneRequest& r, Trajectory t, CalibrationSet cal
     PruneReport report;
     const int64_t L = config.numLayers;
     report.planSteps = r.steps > 0               ? std::min<std::size_t>(r.steps, t.steps.size())
-                       : r.ratio >= 0 && r.options.method != "slm" ? stepsForRatio(t, r.ratio, L)
+                       : r.ratio >= 0 && !r.options.method->steeredByThreshold ? stepsForRatio(t, r.ratio, L)
                                                   : t.steps.size();
     if (r.steps > 0 && !t.cumulative) report.planSteps = std::min<std::size_t>(r.steps, t.steps.size());
     PruningPlan& plan = report.plan;
@@ -91,7 +91,7 @@ std::optional<PruneReport> pruneFromStore(const PruneRequest& r, const ResultsSt
     const ModelSummary summary = describeModel(r.model);
     CalibrationSet calibration = resolveCalibration(r.data, r.model, modelFp);
     const auto stored = store.find(
-        trajectoryQuery(r.options.method, internal::computeParameters(r), modelFp, calibration.fingerprint));
+        trajectoryQuery(r.options.method.name(), internal::computeParameters(r), modelFp, calibration.fingerprint));
     if (!stored) return std::nullopt;
     Trajectory t = trajectoryFromRecord(*stored);
     const int64_t needed = stepsNeeded(r, summary.config.numLayers);

@@ -10,6 +10,7 @@
 #include "model/compute_dtype.h"
 #include "pruning/plan.h"
 #include "pruning/prune_options.h"
+#include "pruning/scoring_context.h"
 #include "pruning/trajectory.h"
 
 namespace lamina {
@@ -28,6 +29,7 @@ struct PruneRequest {
     /// results' key: a device computes the same method, up to float rounding.
     std::string device = "cpu";
     PruneOptions options;
+    ScoringPolicy policy;  ///< not part of the results' key: every policy computes the same
     double ratio = -1;
     int64_t steps = 0;
     bool useThreshold = false;

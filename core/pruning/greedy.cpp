@@ -5,12 +5,6 @@
 
 namespace lamina {
 
-namespace {
-const char* stepKind(Unit::Kind k) {
-    return k == Unit::Kind::Attn ? "attn" : k == Unit::Kind::Mlp ? "mlp" : "block";
-}
-}  // namespace
-
 Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
                          const GreedyOptions& options, const ProgressFn& progress) {
     std::vector<Unit> remaining = options.candidates;
@@ -53,7 +47,7 @@ Trajectory greedyRemoval(const Model& model, const TokenWindows& windows,
         }
         const Unit u = remaining[best];
         TrajectoryStep s;
-        s.kind = stepKind(u.kind);
+        s.kind = stepKindOf(u.kind);
         s.layer = s.lastLayer = u.layer;
         s.score = score[best];
         s.perplexity = r.perplexity[best];

@@ -5,16 +5,10 @@
 
 #include "analysis/unit_removal.h"
 #include "common/collective.h"
+#include "pruning/scoring_context.h"
 #include "pruning/trajectory.h"
 
 namespace lamina {
-
-/// What a greedy step minimises.
-enum class GreedyCriterion {
-    Divergence,  ///< FinerCut: distance of the output from the unpruned model's
-    Nll,         ///< SLEB: calibration NLL of the pruned model
-    Perplexity,  ///< BlockPruner: calibration PPL of the pruned model
-};
 
 struct GreedyOptions {
     std::vector<Unit> candidates;

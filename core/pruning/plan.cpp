@@ -62,13 +62,6 @@ Ablation PruningPlan::dropAblation() const {
     return a;
 }
 
-bool PruningPlan::hasMerges() const {
-    for (const PlanOperation& o : operations) {
-        if (o.isMerge()) return true;
-    }
-    return false;
-}
-
 int64_t PruningPlan::removedSublayers() const {
     int64_t n = dropAblation().removedSublayers();
     for (const PlanOperation& o : operations) {

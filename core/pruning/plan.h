@@ -39,7 +39,6 @@ struct PruningPlan {
 
     /// Sublayer/block drops as an ablation (merges are not expressible as one).
     Ablation dropAblation() const;
-    bool hasMerges() const;
     /// Attention and FFN sublayers removed (a merge of k blocks removes 2(k−1)).
     int64_t removedSublayers() const;
 };

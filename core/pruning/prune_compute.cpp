@@ -7,7 +7,7 @@
 #include "model/model.h"
 #include "pruning/cached_pruning.h"
 #include "pruning/cached_pruning_internal.h"
-#include "pruning/methods.h"
+#include "pruning/model_scoring_context.h"
 #include "pruning/trajectory_records.h"
 #include "store/results_store.h"
 
@@ -36,7 +36,8 @@ PruneReport pruneWithCache(const PruneRequest& r, ResultsStore& store, const Pro
     ensureCalibrationIds(calibration, *model, store, modelFp, stages.stage(0));
     PruneOptions options = r.options;
     options.maxSteps = stepsNeeded(r, model->numLayers());
-    Trajectory t = runPruning(*model, calibration, options, stages.stage(1));
+    ModelScoringContext context(*model, calibration, r.policy);
+    Trajectory t = runPruning(context, options, stages.stage(1));
     t.parameters = internal::computeParameters(r);
     t.requestedSteps = options.maxSteps;
     store.put(toRecord(t, modelFp, calibration.fingerprint));

@@ -1,25 +1,26 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis/divergence.h"
-#include "common/collective.h"
+#include "pruning/method.h"
 #include "pruning/slm_options.h"
 #include "pruning/trajectory.h"
+#include "pruning/unit_set.h"
 
 namespace lamina {
 
-/// finercut, shortened-ppl, shortened-taylor, slm, shortgpt, angular, sleb, blockpruner,
-/// llm-drop (methods.md; `lamina-cli prune --method`).
-const std::vector<std::string>& pruningMethodNames();
+class ScoringContext;
 
+/// What a pruning run computes: the method and the options that shape its trajectory (how it
+/// computes is ScoringPolicy's). Each method reads its own knobs (pruning/methods/).
 struct PruneOptions {
-    std::string method = "finercut";
-    /// Candidate units: "sublayer" (attn + mlp), "attn", "mlp" or "block". Empty: the method's
-    /// own (finercut, blockpruner: sublayer; llm-drop: attn; block methods: block).
-    std::string units;
+    MethodRef method;
+    /// Candidate units; empty: the method's own (MethodTraits::units).
+    std::optional<UnitSet> units;
     Divergence divergence = Divergence::Js;  ///< finercut
     int64_t protectFirst = 0;                ///< finercut: blocks [0, k) are never removed
     /// shortened-*: blocks never removed (the "+" heuristic). Default {0,1,2,3,L−2,L−1};
@@ -27,26 +28,13 @@ struct PruneOptions {
     std::vector<int64_t> protectedBlocks;
     bool protectedBlocksSet = false;
     int64_t maxSteps = 0;  ///< iterative methods: 0 = rank every candidate
-    bool prefixReuse = true;
-    bool boundedSearch = true;  ///< greedy methods (GreedyOptions::boundedSearch)
-    int64_t batchWindows = 0;  ///< 0: automatic
-    /// Processes sharing the candidate scoring of greedy methods (MPI ranks); null: this one.
-    /// Not a parameter: any group gives the single-process trajectory.
-    const Collective* group = nullptr;
-    int normPower = 1;         ///< shortened-taylor
-    SlmOptions slm;            ///< slm (threshold, formula, protected range)
+    int normPower = 1;     ///< shortened-taylor
+    SlmOptions slm;        ///< slm (threshold, formula, protected range)
+
+    UnitSet unitsOrDefault() const { return units.value_or(method->units); }
 };
 
-/// finercut, sleb and blockpruner: greedy searches that score every remaining candidate's
-/// removal at each step (the methods that share candidates between MPI ranks and run on a
-/// device).
-bool isGreedyMethod(const std::string& method);
-
-/// The method's candidate units when PruneOptions::units is empty: "sublayer" (finercut,
-/// blockpruner), "attn" (llm-drop) or "block".
-std::string defaultUnits(const std::string& method);
-
-/// Throws `Error` for unknown methods, units or inconsistent options.
+/// Throws `Error` for units the method cannot rank or inconsistent options.
 void checkPruneOptions(const PruneOptions& options);
 
 /// The options that shape `options.method`'s trajectory, as canonical JSON (cache keys);
@@ -56,5 +44,10 @@ std::string pruneParameters(const PruneOptions& options, const std::string& comp
 /// Steps of `t` needed to remove at least `ratio` of the 2L sublayers (a block counts 2, a
 /// merge of k blocks 2(k−1)); all steps if the trajectory never gets there.
 std::size_t stepsForRatio(const Trajectory& t, double ratio, int64_t numLayers);
+
+/// Checks the options and runs the method in `context`: a trajectory with the calibration
+/// perplexity after each step (one-shot methods remove in score order), named after the
+/// method, with its removal counts. Returning false from `progress` throws `Cancelled`.
+Trajectory runPruning(ScoringContext& context, const PruneOptions& options, const ProgressFn& progress = {});
 
 }  // namespace lamina

@@ -132,7 +132,7 @@ SlmResult runSlm(const Model& model, const TokenWindows& calibration, const SlmO
     for (const SlmMerge& m : path.merges) {
         sofar.push_back(m);
         TrajectoryStep step;
-        step.kind = "merge";
+        step.kind = StepKind::Merge;
         step.layer = m.first;
         step.lastLayer = m.last;
         step.score = m.similarity;

@@ -1,4 +1,8 @@
+# Each pruning method is one file in methods/ (listed in methods/method_list.h); they are
+# written in ScoringContext's primitives, so they build without libtorch.
+file(GLOB LAMINA_METHOD_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/methods/*.cpp)
 list(APPEND LAMINA_BASE_SOURCES
+    ${LAMINA_METHOD_SOURCES}
     ${CMAKE_CURRENT_LIST_DIR}/cached_pruning.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plan.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plan_edit.cpp
@@ -6,6 +10,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/trajectory.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sweep_records.cpp
     ${CMAKE_CURRENT_LIST_DIR}/trajectory_records.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit_set.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/apply_plan.cpp
@@ -13,7 +18,7 @@ list(APPEND LAMINA_CORE_SOURCES
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/greedy.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/methods.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/model_scoring_context.cpp
     ${CMAKE_CURRENT_LIST_DIR}/prune_compute.cpp
     ${CMAKE_CURRENT_LIST_DIR}/shared_scoring.cpp
 )

@@ -7,12 +7,44 @@
 
 namespace lamina {
 
+namespace {
+constexpr struct {
+    StepKind kind;
+    const char* name;
+} kStepKinds[] = {{StepKind::Attn, "attn"},
+                  {StepKind::Mlp, "mlp"},
+                  {StepKind::Block, "block"},
+                  {StepKind::Merge, "merge"},
+                  {StepKind::Span, "span"}};
+}  // namespace
+
+const char* stepKindName(StepKind kind) {
+    for (const auto& k : kStepKinds) {
+        if (k.kind == kind) return k.name;
+    }
+    return "?";
+}
+
+StepKind parseStepKind(const std::string& name) {
+    for (const auto& k : kStepKinds) {
+        if (name == k.name) return k.kind;
+    }
+    throw Error("unknown trajectory step kind '" + name + "' (known: attn, mlp, block, merge, span)");
+}
+
+StepKind stepKindOf(Unit::Kind kind) {
+    return kind == Unit::Kind::Attn ? StepKind::Attn : kind == Unit::Kind::Mlp ? StepKind::Mlp : StepKind::Block;
+}
+
 PlanOperation TrajectoryStep::operation(const std::string& formula) const {
-    if (kind == "merge") return PlanOperation::merge(layer, lastLayer, formula);
-    if (kind == "attn") return PlanOperation::drop({Unit::Kind::Attn, layer});
-    if (kind == "mlp") return PlanOperation::drop({Unit::Kind::Mlp, layer});
-    if (kind == "block") return PlanOperation::drop({Unit::Kind::Block, layer});
-    throw Error("trajectory step of kind '" + kind + "' is not a single operation");
+    switch (kind) {
+        case StepKind::Merge: return PlanOperation::merge(layer, lastLayer, formula);
+        case StepKind::Attn: return PlanOperation::drop({Unit::Kind::Attn, layer});
+        case StepKind::Mlp: return PlanOperation::drop({Unit::Kind::Mlp, layer});
+        case StepKind::Block: return PlanOperation::drop({Unit::Kind::Block, layer});
+        case StepKind::Span: break;
+    }
+    throw Error("a trajectory step of kind 'span' is not a single operation");
 }
 
 std::vector<PlanOperation> Trajectory::operations(std::size_t count, const std::string& formula) const {
@@ -33,14 +65,14 @@ void accumulateRemovals(Trajectory& t, const ModelConfig& config) {
     int64_t sublayers = 0, removed = 0;
     for (TrajectoryStep& s : t.steps) {
         int64_t stepSub = 0, stepParams = 0;
-        if (s.kind == "attn") {
+        if (s.kind == StepKind::Attn) {
             stepSub = 1;
             stepParams = params.attnParams;
-        } else if (s.kind == "mlp") {
+        } else if (s.kind == StepKind::Mlp) {
             stepSub = 1;
             stepParams = params.mlpParams;
         } else {  // block, merge (k blocks → 1), span
-            const int64_t blocks = s.kind == "merge" ? s.lastLayer - s.layer : s.lastLayer - s.layer + 1;
+            const int64_t blocks = s.kind == StepKind::Merge ? s.lastLayer - s.layer : s.lastLayer - s.layer + 1;
             stepSub = 2 * blocks;
             stepParams = blocks * (params.attnParams + params.mlpParams);
         }

@@ -10,9 +10,21 @@
 
 namespace lamina {
 
+/// What one decision of a method does: drop a sublayer or a block, merge a window of blocks
+/// into its first, or (Gromov's non-cumulative steps) drop a span of blocks.
+enum class StepKind { Attn, Mlp, Block, Merge, Span };
+
+/// "attn" | "mlp" | "block" | "merge" | "span" (JSON, the results file).
+const char* stepKindName(StepKind kind);
+/// Throws `Error` for any other name.
+StepKind parseStepKind(const std::string& name);
+StepKind stepKindOf(Unit::Kind kind);
+/// Merge and span steps cover blocks [layer, lastLayer]; the others one unit.
+inline bool coversRange(StepKind k) { return k == StepKind::Merge || k == StepKind::Span; }
+
 /// One decision of a pruning method, in original layer indices.
 struct TrajectoryStep {
-    std::string kind;        ///< "attn" | "mlp" | "block" | "merge" | "span"
+    StepKind kind = StepKind::Block;
     int64_t layer = 0;       ///< the unit's block; merge/span: first block
     int64_t lastLayer = 0;   ///< merge/span: last block (inclusive); otherwise == layer
     double score = 0;        ///< the method's criterion for this decision (see Trajectory)

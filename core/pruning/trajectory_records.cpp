@@ -31,7 +31,7 @@ StoredResult toRecord(const Trajectory& t, const std::string& modelFingerprint,
     IntArray layers{{S, 2}, {}}, removed{{S, 2}, {}};
     DoubleArray score{{S}, {}}, ppl{{S}, {}};
     for (const TrajectoryStep& s : t.steps) {
-        kinds.push_back(s.kind);
+        kinds.push_back(stepKindName(s.kind));
         layers.values.insert(layers.values.end(), {s.layer, s.lastLayer});
         removed.values.insert(removed.values.end(), {s.removedSublayers, s.removedParams});
         score.values.push_back(s.score);
@@ -84,7 +84,11 @@ Trajectory trajectoryFromRecord(const StoredResult& r) {
     t.basePerplexity = base->second.values[0];
     for (std::size_t i = 0; i < S; ++i) {
         TrajectoryStep s;
-        s.kind = kinds->second[i];
+        try {
+            s.kind = parseStepKind(kinds->second[i]);
+        } catch (const Error& e) {
+            malformed(r, "step " + std::to_string(i) + ": " + e.what());
+        }
         s.layer = layers->second.values[2 * i];
         s.lastLayer = layers->second.values[2 * i + 1];
         s.removedSublayers = removed->second.values[2 * i];

@@ -11,8 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const lamina::Ablation drops = plan.dropAblation();
         FUZZ_CHECK(drops.removedSublayers() <= 2 * plan.layers);
         FUZZ_CHECK(plan.removedSublayers() <= 2 * plan.layers);
-        drops.firstAffectedLayer(plan.layers);
-        plan.hasMerges();
         const nlohmann::json written = lamina::planToJson(plan);
         // Error here is a finding too: what we accept, we must be able to read back.
         try {

@@ -109,7 +109,7 @@ private Q_SLOTS:
         t.basePerplexity = 10;
         for (int k = 1; k <= 3; ++k) {
             TrajectoryStep s;
-            s.kind = "attn";
+            s.kind = StepKind::Attn;
             s.layer = k;
             s.removedSublayers = k;
             s.perplexity = 10 + k;

@@ -14,7 +14,7 @@
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/cached_pruning.h"
-#include "pruning/methods.h"
+#include "pruning/model_scoring_context.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
 
@@ -24,7 +24,9 @@ using lamina::test::sharedDir;
 namespace {
 
 Unit unitOf(const TrajectoryStep& s) {
-    const Unit::Kind k = s.kind == "attn" ? Unit::Kind::Attn : s.kind == "mlp" ? Unit::Kind::Mlp : Unit::Kind::Block;
+    const Unit::Kind k = s.kind == StepKind::Attn  ? Unit::Kind::Attn
+                         : s.kind == StepKind::Mlp ? Unit::Kind::Mlp
+                                                   : Unit::Kind::Block;
     return {k, s.layer};
 }
 
@@ -49,7 +51,7 @@ class TestPruningMethods : public QObject {
     at::Tensor mIds;
     QTemporaryDir mTmp;
 
-    Trajectory run(PruneOptions o) { return runPruning(*mModel, mCalibration, o); }
+    Trajectory run(PruneOptions o, ScoringPolicy policy = {}) { return runPruning(*mModel, mCalibration, o, policy); }
 
     double ppl(const Ablation& a) { return evaluatePerplexity(*mModel, mCalibration.windows, a).perplexity; }
 
@@ -70,7 +72,7 @@ class TestPruningMethods : public QObject {
         Ablation a;
         for (const TrajectoryStep& s : t.steps) {
             a.remove(unitOf(s));
-            QVERIFY2(std::fabs(s.perplexity - ppl(a)) / s.perplexity < 1e-5, s.kind.c_str());
+            QVERIFY2(std::fabs(s.perplexity - ppl(a)) / s.perplexity < 1e-5, stepKindName(s.kind));
         }
     }
 
@@ -128,9 +130,10 @@ private Q_SLOTS:
         o.divergence = parseDivergence(divergence.toStdString());
         o.maxSteps = 4;
         const Trajectory fast = run(o);
-        o.prefixReuse = false;
-        o.boundedSearch = false;
-        const Trajectory naive = run(o);
+        ScoringPolicy naivePolicy;
+        naivePolicy.prefixReuse = false;
+        naivePolicy.boundedSearch = false;
+        const Trajectory naive = run(o, naivePolicy);
         QCOMPARE(naive.abandonedCandidates, int64_t{0});
         QCOMPARE(fast.steps.size(), naive.steps.size());
         for (std::size_t i = 0; i < fast.steps.size(); ++i) {
@@ -156,10 +159,11 @@ private Q_SLOTS:
         PruneOptions o;
         o.method = method.toStdString();
         o.divergence = parseDivergence(divergence.toStdString());
-        o.batchWindows = 1;  // four chunks: the leader's pass, then the others'
-        const Trajectory bounded = run(o);
-        o.boundedSearch = false;
-        const Trajectory exhaustive = run(o);
+        ScoringPolicy policy;
+        policy.batchWindows = 1;  // four chunks: the leader's pass, then the others'
+        const Trajectory bounded = run(o, policy);
+        policy.boundedSearch = false;
+        const Trajectory exhaustive = run(o, policy);
         QCOMPARE(exhaustive.abandonedCandidates, int64_t{0});
         QVERIFY(bounded.abandonedCandidates > 0);
         QCOMPARE(bounded.steps.size(), exhaustive.steps.size());
@@ -176,11 +180,11 @@ private Q_SLOTS:
         PruneOptions o;
         o.method = "finercut";
         o.protectFirst = 2;
-        o.units = "attn";
+        o.units = UnitSet::Attn;
         const Trajectory t = run(o);
         QCOMPARE(t.steps.size(), std::size_t{3});  // attn.2 … attn.4
         for (const auto& s : t.steps) {
-            QCOMPARE(s.kind, std::string("attn"));
+            QCOMPARE(s.kind, StepKind::Attn);
             QVERIFY(s.layer >= 2);
         }
     }
@@ -266,7 +270,7 @@ private Q_SLOTS:
         const auto [h, attn] = taps();
         double previous = -1;
         for (const TrajectoryStep& s : t.steps) {
-            QCOMPARE(s.kind, std::string("attn"));
+            QCOMPARE(s.kind, StepKind::Attn);
             const double score =
                 1 - at::cosine_similarity(h[s.layer], h[s.layer] + attn[s.layer], -1).mean().item<double>();
             QVERIFY(std::fabs(s.score - score) < 1e-6);
@@ -353,10 +357,9 @@ private Q_SLOTS:
 
     void badOptions() {
         PruneOptions o;
-        o.method = "frobnicate";
-        QVERIFY_THROWS_EXCEPTION(Error, run(o));
+        QVERIFY_THROWS_EXCEPTION(Error, o.method = "frobnicate");
         o.method = "sleb";
-        o.units = "attn";
+        o.units = UnitSet::Attn;
         QVERIFY_THROWS_EXCEPTION(Error, run(o));
         PruneRequest r;
         r.options.method = "finercut";

@@ -220,7 +220,7 @@ private Q_SLOTS:
             int64_t removed = 0;
             for (std::size_t k = 0; k < t.steps.size(); ++k) {
                 const TrajectoryStep& s = t.steps[k];
-                QCOMPARE(s.kind, std::string("merge"));
+                QCOMPARE(s.kind, StepKind::Merge);
                 QCOMPARE(s.layer, result->merges[k].first);
                 QCOMPARE(s.lastLayer, result->merges[k].last);
                 QCOMPARE(s.score, result->merges[k].similarity);

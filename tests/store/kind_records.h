@@ -120,11 +120,11 @@ inline Trajectory trajectoryOf(int i) {
     t.requestedSteps = i % 2 == 0 ? 64 : 0;
     double ppl = t.basePerplexity;
     for (int k = 0; k < 64; ++k) {
-        static const char* const kKinds[] = {"attn", "mlp", "block", "merge"};
+        static const StepKind kKinds[] = {StepKind::Attn, StepKind::Mlp, StepKind::Block, StepKind::Merge};
         TrajectoryStep s;
         s.kind = kKinds[splitMix(uint64_t(i) * 64 + uint64_t(k)) % 4];
         s.layer = k % 32;
-        s.lastLayer = s.kind == "merge" ? s.layer + 1 + k % 3 : s.layer;
+        s.lastLayer = s.kind == StepKind::Merge ? s.layer + 1 + k % 3 : s.layer;
         s.score = unitValue(i, 5, k);
         ppl *= 1.0 + unitValue(i, 6, k) / 10.0;
         s.perplexity = ppl;

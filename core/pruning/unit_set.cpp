@@ -1,0 +1,38 @@
+#include "pruning/unit_set.h"
+
+#include "common/error.h"
+
+namespace lamina {
+
+namespace {
+constexpr struct {
+    UnitSet units;
+    const char* name;
+} kNames[] = {{UnitSet::Sublayer, "sublayer"}, {UnitSet::Attn, "attn"}, {UnitSet::Mlp, "mlp"}, {UnitSet::Block, "block"}};
+}  // namespace
+
+const char* unitSetName(UnitSet units) {
+    for (const auto& n : kNames) {
+        if (n.units == units) return n.name;
+    }
+    return "?";
+}
+
+UnitSet parseUnitSet(const std::string& name) {
+    for (const auto& n : kNames) {
+        if (name == n.name) return n.units;
+    }
+    throw Error("units '" + name + "': expected sublayer, attn, mlp or block");
+}
+
+std::vector<Unit> candidateUnits(UnitSet units, int64_t numLayers, int64_t first) {
+    std::vector<Unit> out;
+    for (int64_t i = first; i < numLayers; ++i) {
+        if (units == UnitSet::Sublayer || units == UnitSet::Attn) out.push_back({Unit::Kind::Attn, i});
+        if (units == UnitSet::Sublayer || units == UnitSet::Mlp) out.push_back({Unit::Kind::Mlp, i});
+        if (units == UnitSet::Block) out.push_back({Unit::Kind::Block, i});
+    }
+    return out;
+}
+
+}  // namespace lamina
