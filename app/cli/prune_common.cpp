@@ -88,9 +88,13 @@ PruneRequest parsePruneRequest(const Args& args) {
     o.method = args.required("method");
     r.device = args.valueOr("device", "cpu");
     if (parseDeviceName(r.device).cuda && !o.method->greedy) {
-        std::string onDevice;
+        std::vector<std::string> greedy;
         for (const MethodTraits* m : pruningMethods()) {
-            if (m->greedy) onDevice += (onDevice.empty() ? "" : ", ") + std::string(m->name);
+            if (m->greedy) greedy.emplace_back(m->name);
+        }
+        std::string onDevice;
+        for (std::size_t i = 0; i < greedy.size(); ++i) {
+            onDevice += (i == 0 ? "" : i + 1 == greedy.size() ? " and " : ", ") + greedy[i];
         }
         throw Error("option --device: only " + onDevice + " run on a device (method '" + o.method.name() +
                     "' runs on the cpu)");
