@@ -1,5 +1,7 @@
 #include "model/hf_loader.h"
 
+#include "model/tensor_layout.h"
+
 #include "common/error.h"
 #include "model/checkpoint.h"
 #include "model/weight_loader.h"
@@ -56,12 +58,7 @@ std::shared_ptr<Model> loadHfModel(const std::filesystem::path& dir, const LoadO
     const Checkpoint ck = Checkpoint::open(dir);
 
     const int64_t d = c.hiddenSize, ff = c.intermediateSize, q = c.qDim(), kv = c.kvDim();
-    const int64_t perAttn = 5 + (c.qkvBias ? 3 : 0) + (c.outputBias ? 1 : 0);
-    const int64_t perMlp = 4 + (c.mlpBias ? 3 : 0);
-    int64_t total = 3 - (c.tieWordEmbeddings ? 1 : 0);
-    for (int64_t i = 0; i < c.numLayers; ++i) {
-        total += (c.hasAttention(i) ? perAttn : 0) + (c.hasMlp(i) ? perMlp : 0);
-    }
+    const auto total = static_cast<int64_t>(expectedTensors(c).size());
     // Mapped: each tensor keeps its stored dtype (tensorFromView converts nothing then).
     TensorFetcher fetch(ck, options.weights == WeightResidence::Mapped ? at::ScalarType::Undefined
                                                                        : model->computeType,

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "model/checkpoint.h"
 #include "model/llama2c_header.h"
+#include "model/tensor_layout.h"
 
 namespace lamina {
 
@@ -31,6 +32,7 @@ ModelSummary describeModel(const fs::path& path) {
         s.format = "hf-safetensors";
         s.config = loadModelConfig(path);
         const Checkpoint ck = Checkpoint::open(path);
+        checkTensorsPresent(ck, s.config, path.string());  // people run `info` to check a download
         std::set<std::string> dtypes;
         for (const auto& file : ck.files()) {
             s.files.push_back(file->path().filename().string());

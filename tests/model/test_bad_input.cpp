@@ -16,6 +16,7 @@
 #include "model/forward.h"
 #include "model/llama2c_header.h"
 #include "model/model.h"
+#include "model/model_summary.h"
 #include "model/safetensors.h"
 #include "tiny_model.h"
 
@@ -206,6 +207,24 @@ private Q_SLOTS:
         expectError(
             [&] { loadModel(dir() / "untied"); },
             {"model.safetensors", "tensor 'model.layers.3.input_layernorm.weight'", "not found"});
+    }
+
+    // `info` (describeModel) is how people check a download: an incomplete checkpoint is an
+    // error naming the tensor, not a summary.
+    void describeRefusesIncompleteCheckpoint() {
+        TinySpec s;
+        s.tied = false;
+        writeTinyModel(dir() / "incomplete", s);
+        auto cfg = tinyConfig(s);
+        cfg["num_hidden_layers"] = 4;
+        writeJson(dir() / "incomplete" / "config.json", cfg);
+        expectError([&] { describeModel(dir() / "incomplete"); },
+                    {"incomplete", "tensor 'model.layers.3.input_layernorm.weight' not found"});
+        auto shape = tinyConfig(s);
+        shape["intermediate_size"] = 23;
+        writeJson(dir() / "incomplete" / "config.json", shape);
+        expectError([&] { describeModel(dir() / "incomplete"); },
+                    {"model.safetensors", "mlp.gate_proj.weight", "config expects [23,16]"});
     }
 
     void missingShard() {
