@@ -103,11 +103,7 @@ AnalysisRequest parseAnalyzeRequest(const Args& args) {
     AnalysisRequest req;
     req.model = args.positional("MODEL");
     req.data = parseCalibrationRequest(args);
-    const std::string dtype = args.valueOr("dtype", "float32");
-    if (dtype != "float32" && dtype != "bfloat16") {
-        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
-    }
-    req.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    req.compute = computeDtype(args);
     req.weights = weightResidence(args);
     AnalysisOptions& o = req.options;
     o.layerByLayer = args.flag("layer-by-layer");

@@ -81,6 +81,13 @@ int64_t Args::requiredInteger(const std::string& name, int64_t min, int64_t max)
     return integer(name, 0, min, max);
 }
 
+ComputeDtype computeDtype(const Args& args) {
+    const std::string d = args.valueOr("dtype", "float32");
+    if (d == "float32") return ComputeDtype::Float32;
+    if (d == "bfloat16") return ComputeDtype::BFloat16;
+    throw Error("option --dtype: expected float32 or bfloat16, got '" + d + "'");
+}
+
 WeightResidence weightResidence(const Args& args) {
     const std::string w = args.valueOr("weights", "mapped");
     if (w == "mapped") return WeightResidence::Mapped;

@@ -38,4 +38,7 @@ private:
 /// `--weights mapped|converted` (default mapped; see WeightResidence).
 WeightResidence weightResidence(const Args& args);
 
+/// `--dtype float32|bfloat16` (default float32): the compute dtype.
+ComputeDtype computeDtype(const Args& args);
+
 }  // namespace lamina::cli

@@ -70,13 +70,10 @@ int runBench(const std::vector<std::string>& argv) {
     const int64_t T = args.integer("seq", 256, 2, 1 << 16);
     const int64_t repeat = args.integer("repeat", 5, 1, 1000);
     const int64_t gemmN = args.integer("gemm-size", 2048, 64, 16384);
-    const std::string dtype = args.valueOr("dtype", "float32");
-    if (dtype != "float32" && dtype != "bfloat16") {
-        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
-    }
+    const ComputeDtype compute = computeDtype(args);
     const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     LoadOptions load;
-    load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.compute = compute;
     load.weights = weightResidence(args);
     load.device = parseDevice(args.valueOr("device", "cpu"));
     const auto model = loadModel(modelPath, load);
@@ -98,7 +95,7 @@ int runBench(const std::vector<std::string>& argv) {
                    {"seq", T},
                    {"threads", threads},
                    {"device", load.device.str()},
-                   {"dtype", dtype},
+                   {"dtype", computeDtypeName(compute)},
                    {"weights", args.valueOr("weights", "mapped")},
                    {"peak_rss_mb", peakRssMb()},
                    {"forward_seconds", fwd},

@@ -124,10 +124,7 @@ int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
     const std::string modelPath = args.positional("MODEL");
     EvalRequest request = parseEvalRequest(args);
     request.scoring.group = group;
-    const std::string dtype = args.valueOr("dtype", "float32");
-    if (dtype != "float32" && dtype != "bfloat16") {
-        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
-    }
+    const ComputeDtype compute = computeDtype(args);
     const std::string fingerprint = modelFingerprint(modelPath);
     std::optional<PruningPlan> plan;
     if (const auto planPath = args.value("plan")) {
@@ -139,7 +136,7 @@ int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
     configureRuntime(threadsFor(static_cast<int>(args.integer("threads", 0, 0, 1024)), group));
 
     LoadOptions load;
-    load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.compute = compute;
     load.weights = weightResidence(args);
     if (root) load.progress = consoleProgress("loading");
     const std::shared_ptr<const Model> model = loadModel(modelPath, load);

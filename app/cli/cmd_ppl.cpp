@@ -29,16 +29,13 @@ int runPpl(const std::vector<std::string>& argv) {
     const int64_t maxWindows = args.integer("windows", 0, 0, int64_t{1} << 40);
     const int64_t batch = args.integer("batch", 8, 1, 4096);
     const BosPolicy bos = parseBosPolicy(args.valueOr("bos", "first"));
-    const std::string dtype = args.valueOr("dtype", "float32");
-    if (dtype != "float32" && dtype != "bfloat16") {
-        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
-    }
+    const ComputeDtype compute = computeDtype(args);
     const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     const at::Device device = parseDevice(args.valueOr("device", "cpu"));
 
     const auto t0 = std::chrono::steady_clock::now();
     LoadOptions load;
-    load.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    load.compute = compute;
     load.weights = weightResidence(args);
     load.progress = consoleProgress("loading");
     std::shared_ptr<const Model> model = loadModel(modelPath, load);
@@ -80,7 +77,7 @@ int runPpl(const std::vector<std::string>& argv) {
                    {"seq", seq},
                    {"bos", bosPolicyName(bos)},
                    {"text_tokens", windows.sourceTokens},
-                   {"dtype", dtype},
+                   {"dtype", computeDtypeName(compute)},
                    {"threads", threads},
                    {"device", device.str()},
                    {"seconds",

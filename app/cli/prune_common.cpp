@@ -78,11 +78,7 @@ PruneRequest parsePruneRequest(const Args& args) {
     PruneRequest r;
     r.model = args.positional("MODEL");
     r.data = parseCalibrationRequest(args);
-    const std::string dtype = args.valueOr("dtype", "float32");
-    if (dtype != "float32" && dtype != "bfloat16") {
-        throw Error("option --dtype: expected float32 or bfloat16, got '" + dtype + "'");
-    }
-    r.compute = dtype == "bfloat16" ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    r.compute = computeDtype(args);
     r.weights = weightResidence(args);
     PruneOptions& o = r.options;
     o.method = args.required("method");
