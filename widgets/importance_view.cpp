@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "analysis/metric.h"
 #include "model/unit.h"
 #include "plot_style.h"
 
@@ -17,15 +18,8 @@ namespace lamina {
 namespace {
 
 QString metricTitle(const std::string& metric) {
-    static const std::map<std::string, QString> names = {
-        {"bi", QObject::tr("Block Influence (ShortGPT)")},
-        {"angular", QObject::tr("angular distance, n = 1 (Gromov et al.)")},
-        {"ppl_drop", QObject::tr("calibration PPL with the unit removed")},
-        {"js_drop", QObject::tr("JS divergence with the unit removed (FinerCut)")},
-        {"taylor", QObject::tr("Taylor+ (Shortened LLaMA)")},
-        {"magnitude", QObject::tr("weight magnitude")}};
-    const auto it = names.find(metric);
-    return it != names.end() ? it->second : QString::fromStdString(metric);
+    const MetricInfo* m = findMetric(metric);
+    return m != nullptr ? QObject::tr(m->label) : QString::fromStdString(metric);
 }
 
 }  // namespace

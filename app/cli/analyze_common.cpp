@@ -107,10 +107,10 @@ AnalysisRequest parseAnalyzeRequest(const Args& args) {
     req.weights = weightResidence(args);
     AnalysisOptions& o = req.options;
     o.layerByLayer = args.flag("layer-by-layer");
-    o.metrics = splitList(args.required("metrics"));
-    if (o.metrics.empty()) throw Error("option --metrics: empty list");
+    const std::vector<std::string> metrics = splitList(args.required("metrics"));
+    if (metrics.empty()) throw Error("option --metrics: empty list");
     try {
-        checkMetricNames(o.metrics);
+        for (const std::string& m : metrics) o.metrics.push_back(parseMetric(m));
     } catch (const Error& e) {
         throw Error(std::string("option --metrics: ") + e.what());
     }

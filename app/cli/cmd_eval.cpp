@@ -10,9 +10,9 @@
 #include "commands.h"
 #include "common/error.h"
 #include "common/runtime.h"
-#include "common/text_file.h"
 #include "console.h"
 #include "mpi_group.h"
+#include "eval/eval_table.h"
 #include "eval/run_evaluation.h"
 #include "model/fingerprint.h"
 #include "model/model.h"
@@ -98,21 +98,6 @@ void printTable(const char* title, const std::vector<TaskOutcome>& outcomes,
     if (average) std::printf("  %-15s %-9s %10.4f\n", "average", "", 100 * *average);
 }
 
-// One CSV row per task and subject, for scripts and spreadsheets.
-void writeCsv(const std::string& path, const std::vector<std::pair<std::string, const std::vector<TaskOutcome>*>>& subjects) {
-    std::string text = "subject,task,metric,value,stderr,items\n";
-    char line[512];
-    for (const auto& [subject, outcomes] : subjects) {
-        for (const TaskOutcome& t : *outcomes) {
-            std::snprintf(line, sizeof line, "%s,%s,%s,%.10g,%.10g,%lld\n", subject.c_str(),
-                          t.task.name.c_str(), t.task.metric.c_str(), t.headline().value,
-                          t.headline().standardError, static_cast<long long>(t.items));
-            text += line;
-        }
-    }
-    writeTextFileAtomically(path, text, "the table");
-}
-
 // One rank's part (the only process without MPI): rank 0 owns the results file and the output;
 // the other ranks score their share of each zero-shot task's items and say nothing.
 int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
@@ -172,9 +157,12 @@ int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
     if (average && baseAverage && *baseAverage > 0) retained = *average / *baseAverage;
     if (const auto csv = args.value("csv")) {
         const std::string subject = plan ? plan->method.value("name", std::string("plan")) : "unpruned";
-        std::vector<std::pair<std::string, const std::vector<TaskOutcome>*>> rows = {{subject, &outcomes}};
-        if (withBaseline) rows.emplace_back("unpruned", &baseline);
-        writeCsv(*csv, rows);
+        std::vector<EvalTableRow> rows;
+        for (const TaskOutcome& t : outcomes) rows.push_back({subject, &t});
+        if (withBaseline) {
+            for (const TaskOutcome& t : baseline) rows.push_back({"unpruned", &t});
+        }
+        writeEvaluationCsv(*csv, rows);
     }
     if (args.flag("json")) {
         nlohmann::json j = {{"protocol", request.protocol.name},

@@ -104,7 +104,7 @@ PruneRequest parsePruneRequest(const Args& args) {
     }
     o.normPower = static_cast<int>(args.integer("norm-power", 1, 1, 2));
     r.policy.batchWindows = args.integer("batch", 0, 0, 4096);
-    o.slm.formula = args.valueOr("merge", "rdsc");
+    o.slm.formula = parseMergeFormula(args.valueOr("merge", "rdsc"));
     o.slm.lowest = args.integer("lowest", 0, 0, 4096);
     o.slm.highest = args.integer("highest", -1, -1, 4096);
     if (args.value("threshold")) {

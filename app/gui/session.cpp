@@ -6,7 +6,6 @@
 #include <QEventLoop>
 #include <QStandardPaths>
 #include <QTimer>
-#include <QUndoCommand>
 
 #include "common/error.h"
 #include "model/fingerprint.h"
@@ -18,53 +17,27 @@ namespace lamina {
 
 namespace {
 
-// An edit of the plan; undo restores the plan as it was before.
-class SetPlanCommand : public QUndoCommand {
-public:
-    SetPlanCommand(Session* session, EditablePlan before, EditablePlan after, const QString& text)
-        : QUndoCommand(text), mSession(session), mBefore(std::move(before)), mAfter(std::move(after)) {}
-    void redo() override { mSession->restorePlan(mAfter); }
-    void undo() override { mSession->restorePlan(mBefore); }
-
-private:
-    Session* mSession;
-    EditablePlan mBefore, mAfter;
-};
-
 QString defaultResultsPath(const std::string& fingerprint) {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/results";
     QDir().mkpath(dir);
     return dir + "/" + QString::fromStdString(fingerprint) + ".h5";
 }
 
-QString unitText(const Unit& u) {
-    switch (u.kind) {
-        case Unit::Kind::Attn: return QObject::tr("attention %1").arg(u.layer);
-        case Unit::Kind::Mlp: return QObject::tr("FFN %1").arg(u.layer);
-        case Unit::Kind::Block: return QObject::tr("block %1").arg(u.layer);
-    }
-    return {};
-}
-
-
 }  // namespace
 
-AnalysisOptions defaultAnalysisOptions() {
-    AnalysisOptions o;
-    o.metrics = analysisMetricNames();
-    o.residual = true;
-    o.sublayer = true;
-    return o;
+Session::Session(QObject* parent) : QObject(parent) {
+    connect(&mDocument, &PlanDocument::planChanged, this, [this] {
+        Q_EMIT planChanged();
+        scheduleCheck();
+    });
+    connect(&mJobs, &JobQueue::jobStarted, this, &Session::jobStarted);
+    connect(&mJobs, &JobQueue::jobEnded, this, &Session::jobEnded);
 }
 
-Session::Session(QObject* parent) : QObject(parent) {}
-
 Session::~Session() {
-    mQueue.clear();
-    if (mCurrent != nullptr) mCurrent->cancel();
+    mJobs.cancelAll();
     if (mCheckJob != nullptr) mCheckJob->cancel();
-    delete mCurrent;  // each waits for its thread, which stops at its next progress report
-    delete mCheckJob;
+    delete mCheckJob;  // waits for its thread, which stops at its next progress report
 }
 
 QString Session::modelPath() const {
@@ -77,10 +50,13 @@ QString Session::resultsPath() const {
 
 void Session::openModel(const QString& modelPath, const QString& resultsPath) {
     cancelJobs();
-    if (mCurrent != nullptr) mCurrent->wait(-1);
+    if (mJobs.current() != nullptr) mJobs.current()->wait(-1);
     const std::filesystem::path model = modelPath.toStdString();
     const QString results = resultsPath;
-    enqueue(tr("Opening %1").arg(QDir(modelPath).dirName()), [this, model, results](const ProgressFn& progress) {
+    const auto onFailure = [this](const QString& message) {
+        if (!isOpen()) Q_EMIT openFailed(message);
+    };
+    mJobs.enqueue(tr("Opening %1").arg(QDir(modelPath).dirName()), [this, model, results](const ProgressFn& progress) {
         const QString path = results.isEmpty() ? defaultResultsPath(modelFingerprint(model)) : results;
         std::shared_ptr<Workbench> wb = Workbench::open(model, path.toStdString(), progress);
         return Job::Completion([this, wb] {
@@ -90,8 +66,7 @@ void Session::openModel(const QString& modelPath, const QString& resultsPath) {
             mSweep.clear();
             mEvaluations.clear();
             mCheck.reset();
-            mUndo.clear();
-            mPlan = EditablePlan::empty(wb->summary().config.numLayers);
+            mDocument.reset(wb->summary().config.numLayers);
             loadStoredResults();
             Q_EMIT modelOpened();
             Q_EMIT trajectoriesChanged();
@@ -99,9 +74,9 @@ void Session::openModel(const QString& modelPath, const QString& resultsPath) {
             Q_EMIT evaluationsChanged();
             Q_EMIT planChanged();
             runDefaultAnalysis();  // instant when the file holds it
-            scheduleCheck();
+            scheduleCheck();       // prepares the unpruned reference, so the first click is fast
         });
-    });
+    }, onFailure);
 }
 
 void Session::loadStoredResults() {
@@ -114,14 +89,8 @@ void Session::loadStoredResults() {
             } else if (meta.kind == "merge_sweep") {
                 mSweep = sweepFromRecord(store.load(meta.key()));
             } else if (meta.kind == "evaluation") {
-                const StoredResult r = store.load(meta.key());
-                const bool ppl = meta.method.rfind("ppl_", 0) == 0;
-                const auto metric = r.attributes.find("metric");
-                EvalTask task{ppl ? meta.method.substr(4) : meta.method,
-                              metric != r.attributes.end() ? metric->second : "acc", ppl};
-                const auto params = nlohmann::json::parse(meta.parameters, nullptr, false);  // no throw
-                const bool pruned = params.is_object() && !params.value("plan", nlohmann::json()).is_null();
-                mEvaluations.push_back({pruned ? tr("pruned") : tr("unpruned"), outcomeFromRecord(r, task)});
+                const StoredEvaluation e = evaluationFromRecord(store.load(meta.key()));
+                mEvaluations.push_back({e.pruned ? tr("pruned") : tr("unpruned"), e.outcome});
             }
         } catch (const Error&) {
             // A malformed or foreign record is skipped; `lamina-cli show` explains it.
@@ -156,31 +125,10 @@ const SlmSweepEntry* Session::sweepEntryAt(double threshold) const {
 
 // --- Plan editing ---------------------------------------------------------------------------
 
-bool Session::toggleUnit(const Unit& unit) {
-    const auto next = mPlan.toggled(unit);
-    if (!next) return false;
-    const bool removing = unit.kind == Unit::Kind::Attn   ? !mPlan.attnRemoved[unit.layer]
-                          : unit.kind == Unit::Kind::Mlp ? !mPlan.mlpRemoved[unit.layer]
-                                                         : !(mPlan.attnRemoved[unit.layer] && mPlan.mlpRemoved[unit.layer]);
-    setPlan(*next, (removing ? tr("Remove %1") : tr("Restore %1")).arg(unitText(unit)));
-    return true;
-}
-
-void Session::setPlan(const EditablePlan& plan, const QString& description) {
-    if (plan == mPlan) return;
-    mUndo.push(new SetPlanCommand(this, mPlan, plan, description));
-}
-
-void Session::restorePlan(const EditablePlan& plan) {
-    mPlan = plan;
-    Q_EMIT planChanged();
-    scheduleCheck();
-}
-
 void Session::applyTrajectory(const Trajectory& trajectory, std::size_t steps) {
     if (!isOpen()) return;
-    const auto ops = trajectory.operations(steps, "rdsc");
-    setPlan(EditablePlan::fromOperations(mPlan.layers(), ops),
+    const auto ops = trajectory.operations(steps, MergeFormula::Rdsc);
+    setPlan(EditablePlan::fromOperations(plan().layers(), ops),
             tr("Plan from %1 (%2 steps)").arg(QString::fromStdString(trajectory.method)).arg(steps));
 }
 
@@ -188,27 +136,28 @@ void Session::applyMergeThreshold(double threshold) {
     const SlmSweepEntry* e = sweepEntryAt(threshold);
     if (e == nullptr) return;
     std::vector<PlanOperation> merges;
-    for (const SlmMerge& m : e->merges) merges.push_back(PlanOperation::merge(m.first, m.last, "rdsc"));
-    setPlan(mPlan.withMerges(merges), tr("Merge threshold %1").arg(threshold, 0, 'f', 3));
+    for (const SlmMerge& m : e->merges) merges.push_back(PlanOperation::merge(m.first, m.last, MergeFormula::Rdsc));
+    setPlan(plan().withMerges(merges), tr("Merge threshold %1").arg(threshold, 0, 'f', 3));
 }
 
 PruningPlan Session::currentPlan() const {
     if (!isOpen()) return {};
-    return mWorkbench->makePlan(mPlan.operations(), {{"name", "manual"}, {"source", "lamina GUI"}});
+    return mWorkbench->makePlan(plan().operations(), {{"name", "manual"}, {"source", "lamina GUI"}});
 }
 
 int64_t Session::removedParams() const {
     if (!isOpen()) return 0;
     const auto& layers = mWorkbench->summary().layers;
+    const EditablePlan& p = plan();
     int64_t n = 0;
-    for (int64_t i = 0; i < mPlan.layers(); ++i) {
+    for (int64_t i = 0; i < p.layers(); ++i) {
         const auto k = static_cast<std::size_t>(i);
-        if (mPlan.mergeOf(i)) {
-            if (i != mPlan.mergeOf(i)->layer) n += layers[k].attnParams + layers[k].mlpParams;
+        if (p.mergeOf(i)) {
+            if (i != p.mergeOf(i)->layer) n += layers[k].attnParams + layers[k].mlpParams;
             continue;
         }
-        if (mPlan.attnRemoved[k]) n += layers[k].attnParams;
-        if (mPlan.mlpRemoved[k]) n += layers[k].mlpParams;
+        if (p.attnRemoved[k]) n += layers[k].attnParams;
+        if (p.mlpRemoved[k]) n += layers[k].mlpParams;
     }
     return n;
 }
@@ -219,11 +168,9 @@ void Session::runDefaultAnalysis() {
     if (!isOpen()) return;
     AnalysisRequest request;
     request.data = mCalibration;
-    request.options = defaultAnalysisOptions();
-    // Small calibration sets: one minibatch of everything (unbiased CKA needs a whole one).
-    request.options.minibatchTokens = std::min(request.options.minibatchTokens, mCalibration.windows * mCalibration.seqLen);
+    request.options = fullAnalysisOptions(mCalibration.windows * mCalibration.seqLen);
     std::shared_ptr<Workbench> wb = mWorkbench;
-    enqueue(tr("Analysing layers"), [this, wb, request](const ProgressFn& progress) {
+    mJobs.enqueue(tr("Analysing layers"), [this, wb, request](const ProgressFn& progress) {
         AnalysisReport report = wb->analyze(request, progress);
         return Job::Completion([this, report] {
             mAnalysis = report.output;
@@ -246,7 +193,7 @@ void Session::runMethod(MethodRef method, double ratio) {
     request.options.method = method;
     request.ratio = ratio;
     std::shared_ptr<Workbench> wb = mWorkbench;
-    enqueue(tr("Pruning with %1").arg(QString::fromUtf8(method.name())), [this, wb, request](const ProgressFn& progress) {
+    mJobs.enqueue(tr("Pruning with %1").arg(QString::fromUtf8(method.name())), [this, wb, request](const ProgressFn& progress) {
         PruneReport report = wb->prune(request, progress);
         return Job::Completion([this, report] {
             addTrajectory(report.trajectory);
@@ -259,7 +206,7 @@ void Session::runMergeSweep() {
     if (!isOpen()) return;
     std::shared_ptr<Workbench> wb = mWorkbench;
     const CalibrationRequest data = mCalibration;
-    enqueue(tr("Sweeping merge thresholds"), [this, wb, data](const ProgressFn& progress) {
+    mJobs.enqueue(tr("Sweeping merge thresholds"), [this, wb, data](const ProgressFn& progress) {
         std::vector<SlmSweepEntry> sweep = wb->sweepMerges(data, SlmOptions{}, progress);
         return Job::Completion([this, sweep] {
             mSweep = sweep;
@@ -272,8 +219,8 @@ void Session::runEvaluation(const EvalRequest& request, bool withPlan) {
     if (!isOpen()) return;
     std::shared_ptr<Workbench> wb = mWorkbench;
     const std::optional<PruningPlan> plan = withPlan ? std::optional<PruningPlan>(currentPlan()) : std::nullopt;
-    const QString subject = withPlan ? tr("plan (%1 sublayers)").arg(mPlan.removedSublayers()) : tr("unpruned");
-    enqueue(tr("Evaluating"), [this, wb, request, plan, subject](const ProgressFn& progress) {
+    const QString subject = withPlan ? tr("plan (%1 sublayers)").arg(mDocument.plan().removedSublayers()) : tr("unpruned");
+    mJobs.enqueue(tr("Evaluating"), [this, wb, request, plan, subject](const ProgressFn& progress) {
         std::vector<TaskOutcome> outcomes = wb->evaluate(request, plan ? &*plan : nullptr, progress);
         return Job::Completion([this, outcomes, subject] {
             for (const TaskOutcome& o : outcomes) mEvaluations.push_back({subject, o});
@@ -286,43 +233,13 @@ void Session::exportModel(const QString& outDir, const QString& format) {
     if (!isOpen()) return;
     std::shared_ptr<Workbench> wb = mWorkbench;
     const PruningPlan plan = currentPlan();
-    enqueue(tr("Exporting the pruned model"), [wb, plan, outDir, format](const ProgressFn& progress) {
+    mJobs.enqueue(tr("Exporting the pruned model"), [wb, plan, outDir, format](const ProgressFn& progress) {
         wb->exportModel(plan, outDir.toStdString(), format.toStdString(), progress);
         return Job::Completion();
     });
 }
 
-void Session::enqueue(const QString& title, Job::Work work) {
-    mQueue.emplace_back(title, std::move(work));
-    if (mCurrent == nullptr) startNext();
-}
-
-void Session::startNext() {
-    if (mCurrent != nullptr || mQueue.empty()) return;
-    auto [title, work] = std::move(mQueue.front());
-    mQueue.pop_front();
-    mCurrent = new Job(title, std::move(work), this);
-    Job* job = mCurrent;
-    const auto end = [this, job](const QString& outcome) {
-        if (mCurrent == job) mCurrent = nullptr;
-        job->deleteLater();
-        Q_EMIT jobEnded(job->title(), outcome);
-        startNext();
-    };
-    connect(job, &Job::finished, this, [end] { end(QStringLiteral("finished")); });
-    connect(job, &Job::cancelled, this, [end] { end(QStringLiteral("cancelled")); });
-    connect(job, &Job::failed, this, [this, end, job](const QString& message) {
-        if (!isOpen() && job->title().startsWith(tr("Opening"))) Q_EMIT openFailed(message);
-        end(message);
-    });
-    Q_EMIT jobStarted(job);
-    job->start();
-}
-
-void Session::cancelJobs() {
-    mQueue.clear();
-    if (mCurrent != nullptr) mCurrent->cancel();
-}
+void Session::cancelJobs() { mJobs.cancelAll(); }
 
 bool Session::waitIdle(int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);

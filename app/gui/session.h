@@ -2,15 +2,14 @@
 
 #include <QObject>
 #include <QString>
-#include <QUndoStack>
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "job.h"
-#include "pruning/plan_edit.h"
+#include "job_queue.h"
+#include "plan_document.h"
 #include "workbench/workbench.h"
 
 namespace lamina {
@@ -21,10 +20,9 @@ struct EvaluationRow {
     TaskOutcome outcome;
 };
 
-/// The document of one open model: the engine (model + results file), everything computed,
-/// the pruning plan being edited (through an undo stack) and the jobs that compute. Long
-/// computations run one after another on a worker thread; re-evaluating the plan after an
-/// edit runs on its own lane, so a click never waits behind an analysis.
+/// One open model: the engine (model + results file), everything computed, the plan being
+/// edited (a PlanDocument) and the jobs that compute (a JobQueue). Re-evaluating the plan
+/// after an edit runs on its own lane, so a click never waits behind an analysis.
 class Session : public QObject {
     Q_OBJECT
 public:
@@ -51,11 +49,11 @@ public:
     const std::optional<PlanCheck>& planCheck() const { return mCheck; }
     const std::vector<EvaluationRow>& evaluations() const { return mEvaluations; }
 
-    QUndoStack* undoStack() { return &mUndo; }
-    const EditablePlan& plan() const { return mPlan; }
+    QUndoStack* undoStack() { return mDocument.undoStack(); }
+    const EditablePlan& plan() const { return mDocument.plan(); }
     /// Undoable edits.
-    bool toggleUnit(const Unit& unit);
-    void setPlan(const EditablePlan& plan, const QString& description);
+    bool toggleUnit(const Unit& unit) { return mDocument.toggleUnit(unit); }
+    void setPlan(const EditablePlan& plan, const QString& description) { mDocument.setPlan(plan, description); }
     void applyTrajectory(const Trajectory& trajectory, std::size_t steps);
     void applyMergeThreshold(double threshold);
     /// The plan as a file would hold it.
@@ -70,17 +68,14 @@ public:
     void runEvaluation(const EvalRequest& request, bool withPlan);
     void exportModel(const QString& outDir, const QString& format);
 
-    Job* currentJob() const { return mCurrent; }
-    bool isBusy() const { return mCurrent != nullptr || !mQueue.empty(); }
+    Job* currentJob() const { return mJobs.current(); }
+    bool isBusy() const { return mJobs.isBusy(); }
     /// Whether the plan's re-evaluation (its own lane) is running.
     bool isChecking() const { return mCheckJob != nullptr; }
     /// Cancels the running job and drops the queued ones.
     void cancelJobs();
     /// Processes events until no job runs or is queued (tests, screenshots); false on timeout.
     bool waitIdle(int timeoutMs);
-
-    /// Applies `plan` without an undo entry (the undo commands call this).
-    void restorePlan(const EditablePlan& plan);
 
 Q_SIGNALS:
     void modelOpened();
@@ -96,8 +91,6 @@ Q_SIGNALS:
     void jobEnded(const QString& title, const QString& outcome);
 
 private:
-    void enqueue(const QString& title, Job::Work work);
-    void startNext();
     void scheduleCheck();
     void loadStoredResults();
     void addTrajectory(Trajectory t);
@@ -109,18 +102,10 @@ private:
     std::vector<SlmSweepEntry> mSweep;
     std::optional<PlanCheck> mCheck;
     std::vector<EvaluationRow> mEvaluations;
-    EditablePlan mPlan;
-    QString mPlanSource = QStringLiteral("manual");
-    QUndoStack mUndo;
-
-    std::deque<std::pair<QString, Job::Work>> mQueue;
-    Job* mCurrent = nullptr;
+    PlanDocument mDocument;
+    JobQueue mJobs;
     Job* mCheckJob = nullptr;
     bool mCheckDirty = false;
 };
-
-/// The default analysis: every similarity measure (block and sublayer outputs) and every
-/// importance metric.
-AnalysisOptions defaultAnalysisOptions();
 
 }  // namespace lamina

@@ -4,44 +4,38 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/error.h"
-
 namespace lamina {
 
-const std::vector<std::string>& analysisMetricNames() {
-    static const std::vector<std::string> names = {"cka_linear", "cka_unbiased", "cka_rbf",
-                                                   "cosine",     "bi",           "angular",
-                                                   "ppl_drop",   "js_drop",      "taylor",
-                                                   "magnitude"};
-    return names;
+std::vector<Metric> allMetrics() {
+    std::vector<Metric> all;
+    for (const MetricInfo& m : analysisMetrics()) all.push_back(m.metric);
+    return all;
 }
 
-void checkMetricNames(const std::vector<std::string>& metrics) {
-    const auto& names = analysisMetricNames();
-    for (const auto& m : metrics) {
-        if (std::find(names.begin(), names.end(), m) != names.end()) continue;
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw Error("unknown metric '" + m + "' (known: " + list + ")");
-    }
+AnalysisOptions fullAnalysisOptions(int64_t calibrationTokens) {
+    AnalysisOptions o;
+    o.metrics = allMetrics();
+    o.residual = true;
+    o.sublayer = true;
+    o.minibatchTokens = std::min(o.minibatchTokens, calibrationTokens);
+    return o;
 }
 
-std::string similarityParameters(const std::string& measure, const std::string& representation,
+std::string similarityParameters(Metric measure, const std::string& representation,
                                  const AnalysisOptions& o, const std::string& dtype) {
     nlohmann::json j = {{"representation", representation}, {"dtype", dtype}};
-    if (measure == "cka_linear") j["max_tokens"] = o.maxExactTokens;
-    if (measure == "cka_rbf") j["max_tokens"] = std::min(o.maxExactTokens, o.maxRbfTokens);
-    if (measure == "cka_rbf") j["sigma_fraction"] = o.rbfSigmaFraction;
-    if (measure == "cka_unbiased") j["minibatch_tokens"] = o.minibatchTokens;
+    if (measure == Metric::CkaLinear) j["max_tokens"] = o.maxExactTokens;
+    if (measure == Metric::CkaRbf) j["max_tokens"] = std::min(o.maxExactTokens, o.maxRbfTokens);
+    if (measure == Metric::CkaRbf) j["sigma_fraction"] = o.rbfSigmaFraction;
+    if (measure == Metric::CkaUnbiased) j["minibatch_tokens"] = o.minibatchTokens;
     return j.dump();
 }
 
-std::string analysisParameters(const std::string& metric, const AnalysisOptions& o,
-                               const std::string& dtype) {
+std::string analysisParameters(Metric metric, const AnalysisOptions& o, const std::string& dtype) {
     nlohmann::json j = {{"dtype", dtype}};
-    if (metric == "angular") j["max_span"] = o.angularMaxSpan;
-    if (metric == "taylor" || metric == "magnitude") j["norm_power"] = o.normPower;
-    if (metric == "magnitude") j.erase("dtype");  // stored weights only
+    if (metric == Metric::Angular) j["max_span"] = o.angularMaxSpan;
+    if (metric == Metric::Taylor || metric == Metric::Magnitude) j["norm_power"] = o.normPower;
+    if (metric == Metric::Magnitude) j.erase("dtype");  // stored weights only
     return j.dump();
 }
 

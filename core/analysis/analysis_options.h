@@ -4,15 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "analysis/metric.h"
+
 namespace lamina {
 
-/// Metric names accepted by `runAnalysis` (and `lamina-cli analyze --metrics`).
-/// Similarity: cka_linear, cka_unbiased, cka_rbf, cosine (also yields angular_distance).
-/// Importance: bi, angular, ppl_drop, js_drop, taylor, magnitude.
-const std::vector<std::string>& analysisMetricNames();
-
 struct AnalysisOptions {
-    std::vector<std::string> metrics;
+    std::vector<Metric> metrics;  ///< cosine also yields the angular_distance matrix
     bool residual = true;        ///< similarity over h_0 … h_L
     bool sublayer = false;       ///< similarity over the 2L sublayer outputs
     double rbfSigmaFraction = 0.8;
@@ -29,16 +26,20 @@ struct AnalysisOptions {
     bool layerByLayer = false;
 };
 
-/// Throws `Error` "unknown metric 'x' (known: …)" for a name not in analysisMetricNames().
-void checkMetricNames(const std::vector<std::string>& metrics);
+/// Every metric of the table.
+std::vector<Metric> allMetrics();
+
+/// The analysis the app runs on a model: every metric over block and sublayer outputs; on a
+/// calibration set of fewer tokens than a minibatch, one minibatch of all of them (unbiased
+/// CKA needs a whole one).
+AnalysisOptions fullAnalysisOptions(int64_t calibrationTokens);
 
 /// Parameters that shape an importance result under `options`, as canonical JSON (cache keys).
-std::string analysisParameters(const std::string& metric, const AnalysisOptions& options,
-                               const std::string& computeDtype);
+std::string analysisParameters(Metric metric, const AnalysisOptions& options, const std::string& computeDtype);
 
 /// The same for a similarity matrix of `representation` ("residual" or "sublayer"); the
-/// angular_distance matrix shares the parameters of "cosine".
-std::string similarityParameters(const std::string& measure, const std::string& representation,
+/// angular_distance matrix shares the parameters of cosine.
+std::string similarityParameters(Metric measure, const std::string& representation,
                                  const AnalysisOptions& options, const std::string& computeDtype);
 
 }  // namespace lamina

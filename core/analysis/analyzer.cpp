@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +11,7 @@
 #include "analysis/weight_scores.h"
 #include "common/error.h"
 #include "data/calibration.h"
+#include "data/window_ids.h"
 #include "model/forward.h"
 #include "model/page_release.h"
 
@@ -19,14 +19,8 @@ namespace lamina {
 
 namespace {
 
-const std::set<std::string> kSimilarity = {"cka_linear", "cka_unbiased", "cka_rbf", "cosine"};
-
-bool wants(const AnalysisOptions& o, const std::string& metric) {
+bool wants(const AnalysisOptions& o, Metric metric) {
     return std::find(o.metrics.begin(), o.metrics.end(), metric) != o.metrics.end();
-}
-
-std::string dtypeName(const Model& model) {
-    return model.computeType == at::kBFloat16 ? "bfloat16" : "float32";
 }
 
 std::vector<std::string> residualLabels(int64_t L) {
@@ -38,10 +32,6 @@ std::vector<std::string> residualLabels(int64_t L) {
 std::vector<double> toVector(const at::Tensor& t) {
     const at::Tensor c = t.to(at::kDouble).contiguous();
     return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-at::Tensor idsTensor(const TokenWindows& w) {
-    return at::tensor(w.ids, at::kInt).to(at::kLong).view({w.numWindows, w.seqLen});
 }
 
 // Sweep A: one forward per chunk, taps feeding the similarity accumulators, BI and the
@@ -124,7 +114,7 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
     }
     sweep.biCos = at::zeros({3 * L}, at::kDouble);
     const bool attnOut = needBi || sweep.sublayer != nullptr, mlpOut = sweep.sublayer != nullptr;
-    const at::Tensor all = idsTensor(w);
+    const at::Tensor all = windowIds(w);
     const int64_t chunks = (w.numWindows + batch - 1) / batch;
     auto chunkIds = [&](int64_t c) {
         return all.narrow(0, c * batch, std::min(batch, w.numWindows - c * batch));
@@ -165,30 +155,124 @@ void runTapSweep(const Model& model, const TokenWindows& w, const AnalysisOption
     }
 }
 
-}  // namespace
+// The similarity matrices of one accumulator, labelled, with their cache-key parameters.
+void emitSimilarities(SimilarityAccumulator* acc, const std::string& rep, const std::vector<std::string>& labels,
+                      const AnalysisOptions& o, const std::string& dtype, AnalysisOutput& out) {
+    if (!acc) return;
+    for (auto& [measure, matrix] : acc->finish()) {
+        SimilarityMatrix m;
+        m.measure = measure;
+        m.representation = rep;
+        m.labels = labels;
+        m.values = toVector(matrix);
+        m.tokens = measure == "cka_linear" ? acc->exactTokens()
+                   : measure == "cka_rbf"  ? acc->rbfTokens()
+                                           : acc->tokensSeen();
+        // angular_distance comes with cosine and shares its parameters.
+        const Metric keyMeasure = measure == "angular_distance" ? Metric::Cosine : parseMetric(measure);
+        m.parameters = similarityParameters(keyMeasure, rep, o, dtype);
+        out.similarities.push_back(std::move(m));
+    }
+}
 
-AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration,
-                           const AnalysisOptions& o, const ProgressFn& progress) {
-    checkMetricNames(o.metrics);
-    const TokenWindows& w = calibration.windows;
-    if (w.numWindows == 0) throw Error("analysis: the calibration set is empty");
-    const int64_t L = model.numLayers();
-    const std::string dtype = dtypeName(model);
-    const int64_t batch = autoBatchWindows(w, model.config.vocabSize, o.batchWindows);
+ImportanceScores importance(Metric metric, const std::vector<Unit>& units, std::vector<int64_t> shape,
+                            std::vector<double> values, const AnalysisOptions& o, const std::string& dtype) {
+    ImportanceScores s;
+    s.metric = metricName(metric);
+    s.units = unitLabels(units);
+    s.shape = std::move(shape);
+    s.values = std::move(values);
+    s.parameters = analysisParameters(metric, o, dtype);
+    return s;
+}
+
+// Gromov et al.: row n−1 holds the mean angular distance between h_l and h_{l+n} (last tokens).
+ImportanceScores angularScores(const TapSweep& sweep, int64_t L, const AnalysisOptions& o, const std::string& dtype) {
+    const int64_t maxSpan = o.angularMaxSpan > 0 ? std::min(o.angularMaxSpan, L) : L;
+    std::vector<double> values(static_cast<std::size_t>(maxSpan * L), std::numeric_limits<double>::quiet_NaN());
+    for (int64_t n = 1; n <= maxSpan; ++n) {
+        for (int64_t l = 0; l + n <= L; ++l) {
+            const at::Tensor cos = at::cosine_similarity(sweep.lastTokens[static_cast<std::size_t>(l)],
+                                                         sweep.lastTokens[static_cast<std::size_t>(l + n)], -1)
+                                       .clamp(-1, 1);
+            values[static_cast<std::size_t>((n - 1) * L + l)] = (at::acos(cos) / M_PI).mean().item<double>();
+        }
+    }
+    return importance(Metric::Angular, blockUnits(L), {maxSpan, L}, std::move(values), o, dtype);
+}
+
+SimilarityOptions similarityOptions(const AnalysisOptions& o) {
     SimilarityOptions sim;
-    sim.linear = wants(o, "cka_linear");
-    sim.unbiased = wants(o, "cka_unbiased");
-    sim.rbf = wants(o, "cka_rbf");
-    sim.cosine = wants(o, "cosine");
+    sim.linear = wants(o, Metric::CkaLinear);
+    sim.unbiased = wants(o, Metric::CkaUnbiased);
+    sim.rbf = wants(o, Metric::CkaRbf);
+    sim.cosine = wants(o, Metric::Cosine);
     sim.rbfSigmaFraction = o.rbfSigmaFraction;
     sim.minibatchTokens = o.minibatchTokens;
     sim.maxExactTokens = o.maxExactTokens;
     sim.maxRbfTokens = o.maxRbfTokens;
-    const bool needSim = sim.linear || sim.unbiased || sim.rbf || sim.cosine;
-    const bool needBi = wants(o, "bi"), needAngular = wants(o, "angular");
-    const bool needTaps = needSim || needBi || needAngular;
-    const bool needRemoval = wants(o, "ppl_drop") || wants(o, "js_drop");
-    const bool needTaylor = wants(o, "taylor");
+    return sim;
+}
+
+std::vector<Unit> everyUnit(int64_t L) {
+    std::vector<Unit> units = sublayerUnits(L);
+    for (const Unit& u : blockUnits(L)) units.push_back(u);
+    return units;
+}
+
+// Sweep A's results: similarity matrices, BI and Gromov's angular distance.
+void tapMetrics(const Model& model, const TokenWindows& w, const AnalysisOptions& o, const std::string& dtype,
+                int64_t batch, AnalysisOutput& out, const ProgressFn& progress) {
+    const int64_t L = model.numLayers();
+    const SimilarityOptions sim = similarityOptions(o);
+    const bool needBi = wants(o, Metric::Bi), needAngular = wants(o, Metric::Angular);
+    TapSweep sweep;
+    runTapSweep(model, w, o, sim, needBi, needAngular, batch, sweep, progress);
+    emitSimilarities(sweep.residual.get(), "residual", residualLabels(L), o, dtype, out);
+    emitSimilarities(sweep.sublayer.get(), "sublayer", unitLabels(sublayerUnits(L)), o, dtype, out);
+    if (needBi) {
+        out.importances.push_back(importance(Metric::Bi, everyUnit(L), {3 * L},
+                                             toVector(1.0 - sweep.biCos / static_cast<double>(sweep.tokens)), o, dtype));
+    }
+    if (needAngular) out.importances.push_back(angularScores(sweep, L, o, dtype));
+}
+
+// ppl_drop and js_drop: every sublayer's and block's removal, from one scoring pass.
+void removalMetrics(const Model& model, const TokenWindows& w, const AnalysisOptions& o, const std::string& dtype,
+                    int64_t batch, AnalysisOutput& out, const ProgressFn& progress) {
+    const std::vector<Unit> units = everyUnit(model.numLayers());
+    RemovalOptions removal;
+    removal.batchWindows = batch;
+    removal.layerByLayer = o.layerByLayer;
+    const UnitRemovalScores r = scoreUnitRemovals(model, w, units, removal, progress);
+    for (const Metric metric : {Metric::PplDrop, Metric::JsDrop}) {
+        if (!wants(o, metric)) continue;
+        ImportanceScores s = importance(metric, units, {static_cast<int64_t>(units.size())},
+                                        metric == Metric::PplDrop ? r.perplexity : r.divergence, o, dtype);
+        s.extras["base_ppl"] = r.basePerplexity;
+        out.importances.push_back(std::move(s));
+    }
+}
+
+ImportanceScores weightImportance(Metric metric, const WeightScores& ws, const AnalysisOptions& o,
+                                  const std::string& dtype) {
+    return importance(metric, ws.units, {static_cast<int64_t>(ws.units.size())}, ws.values, o, dtype);
+}
+
+}  // namespace
+
+AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration,
+                           const AnalysisOptions& o, const ProgressFn& progress) {
+    const TokenWindows& w = calibration.windows;
+    if (w.numWindows == 0) throw Error("analysis: the calibration set is empty");
+    const int64_t L = model.numLayers();
+    const std::string dtype = computeDtypeName(computeDtypeOf(model));
+    const int64_t batch = autoBatchWindows(w, model.config.vocabSize, o.batchWindows);
+    const SimilarityOptions sim = similarityOptions(o);
+    const bool needTaps = sim.linear || sim.unbiased || sim.rbf || sim.cosine || wants(o, Metric::Bi) ||
+                          wants(o, Metric::Angular);
+    const bool needRemoval = wants(o, Metric::PplDrop) || wants(o, Metric::JsDrop);
+    const bool needTaylor = wants(o, Metric::Taylor);
 
     // Stage weights in block-forward equivalents.
     const double chunks = std::ceil(static_cast<double>(w.numWindows) / batch);
@@ -196,96 +280,17 @@ AnalysisOutput runAnalysis(const Model& model, const CalibrationSet& calibration
                                      needRemoval ? chunks * (L + 1.5 * L * (L + 1)) : 0.0,
                                      needTaylor ? chunks * 3.0 * L : 0.0});
     AnalysisOutput out;
-
-    if (needTaps) {
-        TapSweep sweep;
-        runTapSweep(model, w, o, sim, needBi, needAngular, batch, sweep, stages.stage(0));
-        auto emit = [&](SimilarityAccumulator* acc, const std::string& rep,
-                        const std::vector<std::string>& labels) {
-            if (!acc) return;
-            for (auto& [measure, matrix] : acc->finish()) {
-                SimilarityMatrix m;
-                m.measure = measure;
-                m.representation = rep;
-                m.labels = labels;
-                m.values = toVector(matrix);
-                m.tokens = measure == "cka_linear" ? acc->exactTokens()
-                           : measure == "cka_rbf"  ? acc->rbfTokens()
-                                                   : acc->tokensSeen();
-                const std::string keyMeasure = measure == "angular_distance" ? "cosine" : measure;
-                m.parameters = similarityParameters(keyMeasure, rep, o, dtype);
-                out.similarities.push_back(std::move(m));
-            }
-        };
-        emit(sweep.residual.get(), "residual", residualLabels(L));
-        emit(sweep.sublayer.get(), "sublayer", unitLabels(sublayerUnits(L)));
-        if (needBi) {
-            ImportanceScores s;
-            s.metric = "bi";
-            std::vector<Unit> units = sublayerUnits(L);
-            for (const Unit& u : blockUnits(L)) units.push_back(u);
-            s.units = unitLabels(units);
-            s.shape = {3 * L};
-            s.values = toVector(1.0 - sweep.biCos / static_cast<double>(sweep.tokens));
-            s.parameters = analysisParameters("bi", o, dtype);
-            out.importances.push_back(std::move(s));
-        }
-        if (needAngular) {
-            const int64_t maxSpan = o.angularMaxSpan > 0 ? std::min(o.angularMaxSpan, L) : L;
-            ImportanceScores s;
-            s.metric = "angular";
-            s.units = unitLabels(blockUnits(L));
-            s.shape = {maxSpan, L};
-            s.values.assign(static_cast<std::size_t>(maxSpan * L), std::numeric_limits<double>::quiet_NaN());
-            for (int64_t n = 1; n <= maxSpan; ++n) {
-                for (int64_t l = 0; l + n <= L; ++l) {
-                    const at::Tensor cos = at::cosine_similarity(
-                        sweep.lastTokens[static_cast<std::size_t>(l)],
-                        sweep.lastTokens[static_cast<std::size_t>(l + n)], -1).clamp(-1, 1);
-                    s.values[static_cast<std::size_t>((n - 1) * L + l)] =
-                        (at::acos(cos) / M_PI).mean().item<double>();
-                }
-            }
-            s.parameters = analysisParameters("angular", o, dtype);
-            out.importances.push_back(std::move(s));
-        }
-    }
-
-    if (needRemoval) {
-        std::vector<Unit> units = sublayerUnits(L);
-        for (const Unit& u : blockUnits(L)) units.push_back(u);
-        RemovalOptions removal;
-        removal.batchWindows = batch;
-        removal.layerByLayer = o.layerByLayer;
-        const UnitRemovalScores r = scoreUnitRemovals(model, w, units, removal, stages.stage(1));
-        for (const std::string metric : {"ppl_drop", "js_drop"}) {
-            if (!wants(o, metric)) continue;
-            ImportanceScores s;
-            s.metric = metric;
-            s.units = unitLabels(units);
-            s.shape = {static_cast<int64_t>(units.size())};
-            s.values = metric == std::string("ppl_drop") ? r.perplexity : r.divergence;
-            s.extras["base_ppl"] = r.basePerplexity;
-            s.parameters = analysisParameters(metric, o, dtype);
-            out.importances.push_back(std::move(s));
-        }
-    }
-
-    auto emitWeights = [&](const std::string& metric, const WeightScores& ws) {
-        ImportanceScores s;
-        s.metric = metric;
-        s.units = unitLabels(ws.units);
-        s.shape = {static_cast<int64_t>(ws.units.size())};
-        s.values = ws.values;
-        s.parameters = analysisParameters(metric, o, dtype);
-        out.importances.push_back(std::move(s));
-    };
+    if (needTaps) tapMetrics(model, w, o, dtype, batch, out, stages.stage(0));
+    if (needRemoval) removalMetrics(model, w, o, dtype, batch, out, stages.stage(1));
     if (needTaylor) {
         // Backward keeps every activation of the chunk: ~256 tokens per pass bounds that.
         const int64_t taylorBatch = std::clamp<int64_t>(256 / w.seqLen, 1, batch);
-        emitWeights("taylor", taylorScores(model, w, o.normPower, taylorBatch, stages.stage(2)));
+        out.importances.push_back(
+            weightImportance(Metric::Taylor, taylorScores(model, w, o.normPower, taylorBatch, stages.stage(2)), o, dtype));
     }
-    if (wants(o, "magnitude")) emitWeights("magnitude", magnitudeScores(model, o.normPower));
+    if (wants(o, Metric::Magnitude)) {
+        out.importances.push_back(weightImportance(Metric::Magnitude, magnitudeScores(model, o.normPower), o, dtype));
+    }
     return out;
 }
 

@@ -22,12 +22,13 @@ std::vector<std::string> representations(const AnalysisOptions& o) {
 std::vector<ExpectedResult> expectedResults(const AnalysisOptions& o, const std::string& dtype,
                                             const std::string& modelFp, const std::string& dataFp) {
     std::vector<ExpectedResult> out;
-    for (const std::string& metric : o.metrics) {
-        if (metric.rfind("cka_", 0) == 0 || metric == "cosine") {
+    for (const Metric metric : o.metrics) {
+        const std::string name = metricName(metric);
+        if (metricInfo(metric).kind == MetricKind::Similarity) {
             for (const std::string& rep : representations(o)) {
                 const std::string params = similarityParameters(metric, rep, o, dtype);
-                out.push_back({metric, similarityQuery(metric, params, modelFp, dataFp), true, {}});
-                if (metric == "cosine") {
+                out.push_back({metric, similarityQuery(name, params, modelFp, dataFp), true, {}});
+                if (metric == Metric::Cosine) {
                     out.push_back({metric,
                                    similarityQuery("angular_distance", params, modelFp, dataFp),
                                    true, {}});
@@ -35,8 +36,7 @@ std::vector<ExpectedResult> expectedResults(const AnalysisOptions& o, const std:
             }
         } else {
             out.push_back({metric,
-                           importanceQuery(metric, analysisParameters(metric, o, dtype), modelFp,
-                                           dataFp),
+                           importanceQuery(name, analysisParameters(metric, o, dtype), modelFp, dataFp),
                            false, {}});
         }
     }

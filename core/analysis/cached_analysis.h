@@ -41,7 +41,7 @@ struct AnalysisReport {
 
 /// One stored result a request needs, which metric produces it, and what the store holds.
 struct ExpectedResult {
-    std::string metric;
+    Metric metric;
     ResultMeta query;
     bool similarity = false;
     std::optional<StoredResult> stored;
@@ -54,7 +54,7 @@ struct CachePlan {
     std::string modelFingerprint;
     CalibrationSet calibration;
     std::vector<ExpectedResult> expected;
-    std::vector<std::string> missing;  ///< metrics to compute, in request order
+    std::vector<Metric> missing;  ///< metrics to compute, in request order
 
     /// The report when nothing is missing (throws `Error` otherwise).
     AnalysisReport answer() const;
@@ -73,8 +73,9 @@ void appendStoredResult(AnalysisReport& report, const ExpectedResult& expected);
 /// Answers `request` from `store` where every expected result is stored under its key (model
 /// and dataset fingerprints + parameters) — without loading the model — and computes only the
 /// missing metrics otherwise, writing them (and a self-generated calibration set's ids, reused
-/// next time) to the store. `model` may be passed in when the caller already has it loaded.
-AnalysisReport analyzeWithCache(const AnalysisRequest& request, ResultsStore& store,
+/// next time) to the store. `model` may be passed in when the caller already has it loaded;
+/// its compute dtype then replaces the request's (results are filed under what computed them).
+AnalysisReport analyzeWithCache(AnalysisRequest request, ResultsStore& store,
                                 const ProgressFn& progress = {},
                                 std::shared_ptr<const Model> model = nullptr);
 

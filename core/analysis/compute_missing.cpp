@@ -9,9 +9,11 @@
 
 namespace lamina {
 
-AnalysisReport analyzeWithCache(const AnalysisRequest& request, ResultsStore& store,
+AnalysisReport analyzeWithCache(AnalysisRequest request, ResultsStore& store,
                                 const ProgressFn& progress, std::shared_ptr<const Model> model) {
     const auto start = std::chrono::steady_clock::now();
+    // A loaded model's dtype is what the results are computed in, so what they are filed under.
+    if (model) request.compute = computeDtypeOf(*model);
     CachePlan plan = planFromStore(request, store);
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -117,6 +117,17 @@ Reference inRowOrder(const Reference& ref, const Compared& base, BoundMetric by)
     return out;
 }
 
+OrderedReference orderedReference(const Model& model, const at::Tensor& hL, const at::Tensor& ids,
+                                  const Reference& natural, Divergence divergence, BoundMetric by) {
+    const Compared base = compare(model, hL, ids, natural, divergence, {}, /*perRow=*/true);
+    return {inRowOrder(natural, base, by), base.sums.nll};
+}
+
+double divergenceScale(const Model& model, int64_t positions, Divergence divergence) {
+    const auto p = static_cast<double>(positions);
+    return divergence == Divergence::JsReleased ? p * static_cast<double>(model.config.vocabSize) : p;
+}
+
 UnitRemovalScores assembleScores(const Model& model, const TokenWindows& windows,
                                  const std::vector<Unit>& units, const std::vector<UnitSums>& sums,
                                  double baseNll, const RemovalOptions& options) {
@@ -125,9 +136,7 @@ UnitRemovalScores assembleScores(const Model& model, const TokenWindows& windows
     UnitRemovalScores r;
     r.units = units;
     r.basePerplexity = std::exp(baseNll / static_cast<double>(predicted));
-    const double scale = options.divergence == Divergence::JsReleased
-                             ? static_cast<double>(positions) * static_cast<double>(model.config.vocabSize)
-                             : static_cast<double>(positions);
+    const double scale = divergenceScale(model, positions, options.divergence);
     const double inf = std::numeric_limits<double>::infinity();
     const bool byNll = options.boundBy == BoundMetric::Nll;
     for (const UnitSums& u : sums) {

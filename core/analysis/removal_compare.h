@@ -60,6 +60,22 @@ Compared compare(const Model& model, const at::Tensor& h, const at::Tensor& ids,
 /// it after fewer rows. Every mode uses the same order, so the sums round alike.
 Reference inRowOrder(const Reference& ref, const Compared& base, BoundMetric by);
 
+/// A chunk's reference in the order comparisons visit its rows, and the base's own NLL.
+struct OrderedReference {
+    Reference ref;
+    double baseNll = 0;
+};
+
+/// `natural` (a reference in natural row order) compared with the base's last-block output
+/// `hL` row by row, then reordered by `by` (inRowOrder): what every candidate of a chunk is
+/// compared against, in scoreUnitRemovals and in comparing a whole pruned model alike.
+OrderedReference orderedReference(const Model& model, const at::Tensor& hL, const at::Tensor& ids,
+                                  const Reference& natural, Divergence divergence, BoundMetric by);
+
+/// What a divergence sum over `positions` rows is divided by for its mean (JsReleased also
+/// averages over the vocabulary).
+double divergenceScale(const Model& model, int64_t positions, Divergence divergence);
+
 /// One unit's running sums.
 struct UnitSums {
     Sums sums;

@@ -4,6 +4,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/analysis_records.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cached_analysis.cpp
     ${CMAKE_CURRENT_LIST_DIR}/divergence.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/metric.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/analyzer.cpp
@@ -11,6 +12,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/compute_missing.cpp
     ${CMAKE_CURRENT_LIST_DIR}/distribution_distance.cpp
     ${CMAKE_CURRENT_LIST_DIR}/fused_log_terms.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/model_comparison.cpp
     ${CMAKE_CURRENT_LIST_DIR}/similarity_accumulator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/removal_compare.cpp
     ${CMAKE_CURRENT_LIST_DIR}/removal_streams.cpp

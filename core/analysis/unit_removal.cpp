@@ -7,6 +7,7 @@
 #include "analysis/removal_compare.h"
 #include "analysis/removal_streams.h"
 #include "common/error.h"
+#include "data/window_ids.h"
 
 namespace lamina {
 
@@ -50,9 +51,9 @@ ChunkContext prepareChunk(const Model& model, const at::Tensor& head, const at::
     natural = known != nullptr ? *known
                                : removal::makeReference(model, head, separateReference ? runBlocks(model, s.h[0], 0, L) : hL,
                                                         options.divergence);
-    const Compared base = removal::compare(model, hL, ids, natural, options.divergence, {}, /*perRow=*/true);
-    c.baseNll = base.sums.nll;
-    c.ref = removal::inRowOrder(natural, base, options.boundBy);
+    removal::OrderedReference ordered = removal::orderedReference(model, hL, ids, natural, options.divergence, options.boundBy);
+    c.ref = std::move(ordered.ref);
+    c.baseNll = ordered.baseNll;
     return c;
 }
 
@@ -141,155 +142,185 @@ Resumption resumption(CandidateStreams* kept, const KeptFor& key, const Ablation
     return r;
 }
 
-}  // namespace
+// One call of scoreUnitRemovals: the chunks' contexts, the candidates' running sums, the
+// bounded search's best, and the streams kept for the next call.
+class Scorer {
+public:
+    Scorer(const Model& model, const TokenWindows& windows, const std::vector<Unit>& units,
+           const RemovalOptions& options, const ProgressFn& progress);
+    Scorer(const Scorer&) = delete;
+    Scorer& operator=(const Scorer&) = delete;
+    UnitRemovalScores run();
 
-UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& windows,
-                                    const std::vector<Unit>& units, const RemovalOptions& options,
-                                    const ProgressFn& progress) {
-    const int64_t L = model.numLayers(), T = windows.seqLen;
-    if (windows.numWindows == 0 || T < 2) throw Error("unit removal: no calibration windows");
-    for (const Unit& u : units) {
-        if (u.layer < 0 || u.layer >= L) throw Error("unit " + u.label() + " outside the model");
-    }
-    if (options.layerByLayer) return removal::scoreUnitRemovalsLayered(model, windows, units, options, progress);
-    const bool bounded = options.leader >= 0;
-    if (bounded && options.leader >= static_cast<int64_t>(units.size()))
-        throw Error("unit removal: leader outside the units");
-    const int64_t batch = std::max<int64_t>(1, options.batchWindows);
-    const int64_t chunks = (windows.numWindows + batch - 1) / batch;
-    const int64_t positions = windows.numWindows * T;
-    const KeptFor key = KeptFor::of(model, windows, batch);
-    // Against the original model, its outputs are kept for the next call when they fit.
-    OriginalReferences* originals =
-        options.againstOriginal && chunks * batch * T * model.config.vocabSize * 4 <= options.keepContextsBytes
-            ? options.originals.get() : nullptr;
-    if (originals != nullptr && !(originals->key == key && originals->divergence == options.divergence)) {
-        *originals = {key, options.divergence, {}};
-    }
-    const bool haveOriginals = originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == chunks;
-    const bool separateReference = options.againstOriginal && options.base.removedSublayers() > 0 && !haveOriginals;
-    // The bounded search scores the leader over every chunk before the others: chunk contexts
-    // are kept between its two passes when small, rebuilt otherwise.
-    const bool keepContexts = bounded && (chunks == 1 || chunks * contextBytes(model, batch * T) <= options.keepContextsBytes);
-    const bool rebuild = bounded && !keepContexts;
-    // Candidates' streams, kept for the next call within keepStreamsBytes.
-    CandidateStreams* streams = options.prefixReuse ? options.streams.get() : nullptr;
-    CandidateStreams previous;  // taken out, so an exception leaves no half-used streams behind
-    if (streams != nullptr) std::swap(previous, *streams);
-    const Resumption from = resumption(streams != nullptr ? &previous : nullptr, key, options.base, units, L);
-    for (std::vector<Stream>& s : previous.chunks) {  // free at once the streams nothing resumes
-        if (&s != from.base && std::find(from.own.begin(), from.own.end(), &s) == from.own.end()) s.clear();
-    }
-    CandidateStreams next{key, options.base, units, std::vector<std::vector<Stream>>(units.size())};
-    int64_t keptBytes = 0;
-    const int64_t stateBytes = batch * T * model.config.hiddenSize * int64_t{4};
+private:
+    void countWork();
+    std::vector<std::vector<std::size_t>> passes() const;
+    ChunkContext context(int64_t c);
+    at::Tensor candidateOutput(std::size_t k, const ChunkContext& ctx, int64_t c);
+    void score(std::size_t k, const ChunkContext& ctx, int64_t c);
+    double metric(const Sums& s) const { return byNll ? s.nll : s.divergence; }
+    bool hopeless(const removal::UnitSums& cd, const Sums& more, int64_t moreRows) const;
 
+    const Model& model;
+    const TokenWindows& windows;
+    const std::vector<Unit>& units;
+    const RemovalOptions& options;
+    const ProgressFn& progress;
+    const int64_t L, T;
+    const bool bounded;
+    const int64_t batch, chunks, positions;
+    const KeptFor key;
+    OriginalReferences* originals = nullptr;  // against the original model: kept when they fit
+    bool haveOriginals = false, separateReference = false;
+    bool keepContexts = false, rebuild = false;  // the bounded search's two passes
+    CandidateStreams* streams = nullptr;  // candidates' streams, kept within keepStreamsBytes
+    CandidateStreams previous;            // taken out, so an exception leaves no half-used streams
+    Resumption from;
+    CandidateStreams next;
+    int64_t keptBytes = 0, stateBytes = 0;
     // Progress in block forwards: the base pass (+ the reference pass) per chunk and pass,
     // then per unit the blocks it runs.
     std::vector<int64_t> unitBlocks;
+    int64_t basePerChunk = 0, total = 0, done = 0;
+    at::Tensor all, head;
+    std::vector<ChunkContext> kept;
+    const bool byNll;
+    const double slack;
+    double best = std::numeric_limits<double>::infinity();  // best complete sum of `metric`
+    std::vector<removal::UnitSums> cand;
+};
+
+Scorer::Scorer(const Model& model_, const TokenWindows& windows_, const std::vector<Unit>& units_,
+               const RemovalOptions& options_, const ProgressFn& progress_)
+    : model(model_), windows(windows_), units(units_), options(options_), progress(progress_),
+      L(model_.numLayers()), T(windows_.seqLen), bounded(options_.leader >= 0),
+      batch(std::max<int64_t>(1, options_.batchWindows)), chunks((windows_.numWindows + batch - 1) / batch),
+      positions(windows_.numWindows * T), key(KeptFor::of(model_, windows_, batch)),
+      byNll(options_.boundBy == BoundMetric::Nll),
+      slack(byNll ? 0.0 : removal::roundingSlackPerRow(options_.divergence)), cand(units_.size()) {
+    if (bounded && options.leader >= static_cast<int64_t>(units.size()))
+        throw Error("unit removal: leader outside the units");
+    if (options.againstOriginal && chunks * batch * T * model.config.vocabSize * 4 <= options.keepContextsBytes) {
+        originals = options.originals.get();
+    }
+    if (originals != nullptr && !(originals->key == key && originals->divergence == options.divergence)) {
+        *originals = {key, options.divergence, {}};
+    }
+    haveOriginals = originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == chunks;
+    separateReference = options.againstOriginal && options.base.removedSublayers() > 0 && !haveOriginals;
+    keepContexts = bounded && (chunks == 1 || chunks * contextBytes(model, batch * T) <= options.keepContextsBytes);
+    rebuild = bounded && !keepContexts;
+    streams = options.prefixReuse ? options.streams.get() : nullptr;
+    if (streams != nullptr) std::swap(previous, *streams);
+    from = resumption(streams != nullptr ? &previous : nullptr, key, options.base, units, L);
+    for (std::vector<Stream>& st : previous.chunks) {  // free at once the streams nothing resumes
+        if (&st != from.base && std::find(from.own.begin(), from.own.end(), &st) == from.own.end()) st.clear();
+    }
+    next = CandidateStreams{key, options.base, units, std::vector<std::vector<Stream>>(units.size())};
+    stateBytes = batch * T * model.config.hiddenSize * int64_t{4};
+    countWork();
+    reportProgress(progress, 0, total);
+    all = windowIds(windows);
+    head = inComputeType(model, model.lmHead);
+    kept.resize(static_cast<std::size_t>(chunks));
+}
+
+void Scorer::countWork() {
     for (std::size_t k = 0; k < units.size(); ++k) {
         const Unit& entry = from.own[k] != nullptr ? from.chosen : units[k];
         unitBlocks.push_back(options.prefixReuse ? L - removal::entryBlock(entry) : L);
     }
-    const int64_t basePerChunk = (from.base != nullptr ? 0 : L) + (separateReference ? L : 0);
+    basePerChunk = (from.base != nullptr ? 0 : L) + (separateReference ? L : 0);
     int64_t perChunk = basePerChunk * (rebuild ? 2 : 1);
     for (const int64_t b : unitBlocks) perChunk += b;
-    const int64_t total = perChunk * chunks;
-    int64_t done = 0;
-    reportProgress(progress, 0, total);
+    total = perChunk * chunks;
+}
 
-    const at::Tensor all =
-        at::tensor(windows.ids, at::kInt).to(at::kLong).view({windows.numWindows, T});
-    const at::Tensor head = inComputeType(model, model.lmHead);
-    std::vector<ChunkContext> kept(static_cast<std::size_t>(chunks));
-    auto context = [&](int64_t c) -> ChunkContext {
-        const auto ci = static_cast<std::size_t>(c);
-        ChunkContext& k = kept[ci];
-        if (k.ids.defined()) return k;
-        const int64_t w0 = c * batch;
-        const Reference* known = haveOriginals ? &originals->chunks[ci] : nullptr;
-        Reference natural;
-        ChunkContext ctx = prepareChunk(model, head, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
-                                        options, separateReference, known,
-                                        from.base != nullptr ? &(*from.base)[ci] : nullptr, natural);
-        if (originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == c) originals->chunks.push_back(natural);
-        if (keepContexts) k = ctx;
-        done += basePerChunk;
-        reportProgress(progress, done, total);
-        return ctx;
-    };
-
-    // Last-block output of unit k on a chunk: from its own stream of the previous call when
-    // that diverged earlier, otherwise from the base's; kept for the next call within budget.
-    auto candidateOutput = [&](std::size_t k, const ChunkContext& ctx, int64_t c) {
-        const Unit& u = units[k];
-        Ablation after = options.base;
-        after.remove(u);
-        if (!options.prefixReuse) return runBlocks(model, ctx.base.h[0], 0, L, after);
-        const auto ci = static_cast<std::size_t>(c);
-        std::vector<Stream>& mine = next.chunks[k];
-        Stream* record = nullptr;
-        if (streams != nullptr && static_cast<int64_t>(mine.size()) == c) {
-            const int64_t bytes = (2 * unitBlocks[k] + 1) * stateBytes;
-            if (keptBytes + bytes <= options.keepStreamsBytes) {
-                keptBytes += bytes;
-                record = &mine.emplace_back();
-            }
-        }
-        if (from.own[k] == nullptr) return removal::resume(model, ctx.base, options.base, u, after, record);
-        Ablation before = from.before;
-        before.remove(u);
-        Stream own = std::move((*from.own[k])[ci]);  // used once: freed as the new one grows
-        return removal::resume(model, own, before, from.chosen, after, record);
-    };
-
-    std::vector<std::vector<std::size_t>> passes(1);
-    if (bounded) {
-        passes = {{static_cast<std::size_t>(options.leader)}, {}};
-        for (std::size_t k = 0; k < units.size(); ++k) {
-            if (static_cast<int64_t>(k) != options.leader) passes[1].push_back(k);
-        }
-    } else {
-        for (std::size_t k = 0; k < units.size(); ++k) passes[0].push_back(k);
+// The bounded search scores the leader over every chunk first, then the others.
+std::vector<std::vector<std::size_t>> Scorer::passes() const {
+    std::vector<std::vector<std::size_t>> p(bounded ? 2 : 1);
+    if (bounded) p[0].push_back(static_cast<std::size_t>(options.leader));
+    for (std::size_t k = 0; k < units.size(); ++k) {
+        if (static_cast<int64_t>(k) != options.leader) p.back().push_back(k);
     }
+    return p;
+}
 
-    const bool byNll = options.boundBy == BoundMetric::Nll;
-    const double slack = byNll ? 0.0 : removal::roundingSlackPerRow(options.divergence);
-    auto metric = [&](const Sums& s) { return byNll ? s.nll : s.divergence; };
-    double best = std::numeric_limits<double>::infinity();  // best complete sum of `metric`
-    auto hopeless = [&](const removal::UnitSums& cd, const Sums& more, int64_t moreRows) {
-        const int64_t left = positions - cd.rows - moreRows;
-        return metric(cd.sums) + metric(more) > best + slack * static_cast<double>(left);
-    };
+ChunkContext Scorer::context(int64_t c) {
+    const auto ci = static_cast<std::size_t>(c);
+    ChunkContext& k = kept[ci];
+    if (k.ids.defined()) return k;
+    const int64_t w0 = c * batch;
+    const Reference* known = haveOriginals ? &originals->chunks[ci] : nullptr;
+    Reference natural;
+    ChunkContext ctx = prepareChunk(model, head, all.narrow(0, w0, std::min(batch, windows.numWindows - w0)),
+                                    options, separateReference, known,
+                                    from.base != nullptr ? &(*from.base)[ci] : nullptr, natural);
+    if (originals != nullptr && static_cast<int64_t>(originals->chunks.size()) == c) originals->chunks.push_back(natural);
+    if (keepContexts) k = ctx;
+    done += basePerChunk;
+    reportProgress(progress, done, total);
+    return ctx;
+}
 
-    std::vector<removal::UnitSums> cand(units.size());
-    // Unit k on chunk c; a bounded search stops it once it cannot win.
-    auto score = [&](std::size_t k, const ChunkContext& ctx, int64_t c) {
-        removal::UnitSums& cd = cand[k];
-        if (bounded && hopeless(cd, {}, 0)) {
-            cd.abandoned = true;
-        } else {
-            removal::KeepGoing keepGoing;
-            if (bounded) keepGoing = [&](const Sums& soFar, int64_t rows) { return !hopeless(cd, soFar, rows); };
-            const Compared got = removal::compare(model, candidateOutput(k, ctx, c), ctx.ids, ctx.ref,
-                                                  options.divergence, keepGoing);
-            cd.sums.nll += got.sums.nll;
-            cd.sums.divergence += got.sums.divergence;
-            cd.rows += got.rows;
-            cd.abandoned = got.rows < ctx.ids.size(0) * T;
+// Last-block output of unit k on a chunk: from its own stream of the previous call when that
+// diverged earlier, otherwise from the base's; kept for the next call within budget.
+at::Tensor Scorer::candidateOutput(std::size_t k, const ChunkContext& ctx, int64_t c) {
+    const Unit& u = units[k];
+    Ablation after = options.base;
+    after.remove(u);
+    if (!options.prefixReuse) return runBlocks(model, ctx.base.h[0], 0, L, after);
+    const auto ci = static_cast<std::size_t>(c);
+    std::vector<Stream>& mine = next.chunks[k];
+    Stream* record = nullptr;
+    if (streams != nullptr && static_cast<int64_t>(mine.size()) == c) {
+        const int64_t bytes = (2 * unitBlocks[k] + 1) * stateBytes;
+        if (keptBytes + bytes <= options.keepStreamsBytes) {
+            keptBytes += bytes;
+            record = &mine.emplace_back();
         }
-        // An abandoned unit's remaining chunks count as done.
-        done += cd.abandoned ? unitBlocks[k] * (chunks - c) : unitBlocks[k];
-        reportProgress(progress, done, total);
-        if (cd.rows == positions) best = std::min(best, metric(cd.sums));
-    };
+    }
+    if (from.own[k] == nullptr) return removal::resume(model, ctx.base, options.base, u, after, record);
+    Ablation before = from.before;
+    before.remove(u);
+    Stream own = std::move((*from.own[k])[ci]);  // used once: freed as the new one grows
+    return removal::resume(model, own, before, from.chosen, after, record);
+}
 
+bool Scorer::hopeless(const removal::UnitSums& cd, const Sums& more, int64_t moreRows) const {
+    const int64_t left = positions - cd.rows - moreRows;
+    return metric(cd.sums) + metric(more) > best + slack * static_cast<double>(left);
+}
+
+// Unit k on chunk c; a bounded search stops it once it cannot win.
+void Scorer::score(std::size_t k, const ChunkContext& ctx, int64_t c) {
+    removal::UnitSums& cd = cand[k];
+    if (bounded && hopeless(cd, {}, 0)) {
+        cd.abandoned = true;
+    } else {
+        removal::KeepGoing keepGoing;
+        if (bounded) keepGoing = [&](const Sums& soFar, int64_t rows) { return !hopeless(cd, soFar, rows); };
+        const Compared got = removal::compare(model, candidateOutput(k, ctx, c), ctx.ids, ctx.ref,
+                                              options.divergence, keepGoing);
+        cd.sums.nll += got.sums.nll;
+        cd.sums.divergence += got.sums.divergence;
+        cd.rows += got.rows;
+        cd.abandoned = got.rows < ctx.ids.size(0) * T;
+    }
+    // An abandoned unit's remaining chunks count as done.
+    done += cd.abandoned ? unitBlocks[k] * (chunks - c) : unitBlocks[k];
+    reportProgress(progress, done, total);
+    if (cd.rows == positions) best = std::min(best, metric(cd.sums));
+}
+
+UnitRemovalScores Scorer::run() {
+    const std::vector<std::vector<std::size_t>> order = passes();
     double baseNll = 0;
-    for (std::size_t pass = 0; pass < passes.size(); ++pass) {
+    for (std::size_t pass = 0; pass < order.size(); ++pass) {
         if (pass == 1 && keepContexts) {
             // Every chunk is at hand: each unit over all of them in turn, so one that completes
             // tightens the bound for the next.
-            for (const std::size_t k : passes[pass]) {
+            for (const std::size_t k : order[pass]) {
                 for (int64_t c = 0; c < chunks && !cand[k].abandoned; ++c) score(k, context(c), c);
             }
             continue;
@@ -297,17 +328,29 @@ UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& wind
         for (int64_t c = 0; c < chunks; ++c) {
             const ChunkContext ctx = context(c);
             if (pass == 0) baseNll += ctx.baseNll;
-            for (const std::size_t k : passes[pass]) {
+            for (const std::size_t k : order[pass]) {
                 if (!cand[k].abandoned) score(k, ctx, c);
             }
         }
     }
-
     if (streams != nullptr) {
         removal::keepWithin(next.chunks, static_cast<std::size_t>(chunks), options.keepStreamsBytes);
         *streams = std::move(next);
     }
     return removal::assembleScores(model, windows, units, cand, baseNll, options);
+}
+
+}  // namespace
+
+UnitRemovalScores scoreUnitRemovals(const Model& model, const TokenWindows& windows,
+                                    const std::vector<Unit>& units, const RemovalOptions& options,
+                                    const ProgressFn& progress) {
+    if (windows.numWindows == 0 || windows.seqLen < 2) throw Error("unit removal: no calibration windows");
+    for (const Unit& u : units) {
+        if (u.layer < 0 || u.layer >= model.numLayers()) throw Error("unit " + u.label() + " outside the model");
+    }
+    if (options.layerByLayer) return removal::scoreUnitRemovalsLayered(model, windows, units, options, progress);
+    return Scorer(model, windows, units, options, progress).run();
 }
 
 }  // namespace lamina

@@ -3,6 +3,7 @@
 // resident at a time. The same block calls as the prefix-reuse sweep, so the same scores.
 #include "analysis/removal_compare.h"
 #include "common/error.h"
+#include "data/window_ids.h"
 #include "model/forward.h"
 #include "model/page_release.h"
 
@@ -24,8 +25,7 @@ UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindow
     int64_t done = 0;
     reportProgress(progress, 0, total);
 
-    const at::Tensor all =
-        at::tensor(windows.ids, at::kInt).to(at::kLong).view({windows.numWindows, T});
+    const at::Tensor all = windowIds(windows);
     auto chunkIds = [&](int64_t c) { return all.narrow(0, c * batch, std::min(batch, windows.numWindows - c * batch)); };
     std::vector<Ablation> ablations(units.size());
     for (std::size_t k = 0; k < units.size(); ++k) ablations[k].remove(units[k]);
@@ -66,9 +66,9 @@ UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindow
         const auto ci = static_cast<std::size_t>(c);
         const at::Tensor ids = chunkIds(c);
         const Reference natural = makeReference(model, head, base[ci], options.divergence);
-        const Compared b = compare(model, base[ci], ids, natural, options.divergence, {}, /*perRow=*/true);
-        baseNll += b.sums.nll;
-        const Reference ref = inRowOrder(natural, b, options.boundBy);  // as the sweep orders them
+        const OrderedReference ordered = orderedReference(model, base[ci], ids, natural, options.divergence, options.boundBy);
+        baseNll += ordered.baseNll;
+        const Reference& ref = ordered.ref;  // as the sweep orders them
         for (std::size_t k = 0; k < units.size(); ++k) {
             const Compared got = compare(model, stream[k][ci], ids, ref, options.divergence);
             sums[k].sums.nll += got.sums.nll;

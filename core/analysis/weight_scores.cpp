@@ -5,6 +5,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "common/error.h"
+#include "data/window_ids.h"
 #include "model/forward.h"
 
 namespace lamina {
@@ -94,7 +95,7 @@ WeightScores taylorScores(const Model& model, const TokenWindows& windows, int n
     }
 
     const int64_t T = windows.seqLen, N = windows.numWindows;
-    const at::Tensor all = at::tensor(windows.ids, at::kInt).to(at::kLong).view({N, T});
+    const at::Tensor all = windowIds(windows);
     const double totalPredicted = static_cast<double>(N * (T - 1));
     // A backward pass cannot be interrupted: chunks of at most kTaylorChunkTokens keep a
     // cancel prompt. Gradients accumulate over chunks, so only the summation order changes.

@@ -6,4 +6,5 @@ list(APPEND LAMINA_BASE_SOURCES
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/generate_calibration.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/window_ids.cpp
 )

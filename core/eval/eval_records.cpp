@@ -78,6 +78,18 @@ StoredResult evaluationRecord(const ResultMeta& meta, const TaskOutcome& outcome
     return r;
 }
 
+StoredEvaluation evaluationFromRecord(const StoredResult& record) {
+    const std::string& method = record.meta.method;
+    const bool ppl = method.rfind("ppl_", 0) == 0;  // evaluationQuery's naming
+    const auto metric = record.attributes.find("metric");
+    const EvalTask task{ppl ? method.substr(4) : method, metric != record.attributes.end() ? metric->second : "acc", ppl};
+    const auto params = nlohmann::json::parse(record.meta.parameters, nullptr, false);  // no throw
+    StoredEvaluation e;
+    e.outcome = outcomeFromRecord(record, task);
+    e.pruned = params.is_object() && !params.value("plan", nlohmann::json()).is_null();
+    return e;
+}
+
 TaskOutcome outcomeFromRecord(const StoredResult& record, const EvalTask& task) {
     const auto fail = [&](const std::string& what) -> Error {
         return Error("result " + record.meta.key() + " (" + record.meta.method + "): " + what);

@@ -48,4 +48,13 @@ StoredResult evaluationRecord(const ResultMeta& meta, const TaskOutcome& outcome
 /// Throws `Error` naming the result key when the record is malformed.
 TaskOutcome outcomeFromRecord(const StoredResult& record, const EvalTask& task);
 
+/// A stored evaluation read back with nothing but the record: its task (from the method and
+/// the metric attribute) and whether it scored a pruned model (a plan in its key).
+struct StoredEvaluation {
+    TaskOutcome outcome;
+    bool pruned = false;
+};
+/// Throws `Error` naming the result key when the record is malformed.
+StoredEvaluation evaluationFromRecord(const StoredResult& record);
+
 }  // namespace lamina

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/shared_work.h"
+#include "data/window_ids.h"
 
 namespace lamina {
 
@@ -14,9 +15,7 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
                                     const ProgressFn& progress) {
     if (windows.numWindows == 0) throw Error("perplexity: no windows to evaluate");
     batchSize = std::max<int64_t>(1, batchSize);
-    const at::Tensor all = at::tensor(windows.ids, at::TensorOptions().dtype(at::kInt))
-                               .to(at::kLong)
-                               .view({windows.numWindows, windows.seqLen});
+    const at::Tensor all = windowIds(windows);
     PerplexityResult r;
     double nllSum = 0;
     int64_t count = 0;

@@ -14,6 +14,10 @@ at::ScalarType toScalarType(ComputeDtype dtype) {
     return dtype == ComputeDtype::BFloat16 ? at::kBFloat16 : at::kFloat;
 }
 
+ComputeDtype computeDtypeOf(const Model& model) {
+    return model.computeType == at::kBFloat16 ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+}
+
 namespace {
 
 std::shared_ptr<const Model> loadOnCpu(const fs::path& path, const LoadOptions& options) {

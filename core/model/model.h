@@ -80,6 +80,9 @@ std::shared_ptr<const Model> loadModel(const std::filesystem::path& path,
 
 at::ScalarType toScalarType(ComputeDtype dtype);
 
+/// What `model` computes in: the one source of the dtype in cache keys once a model is loaded.
+ComputeDtype computeDtypeOf(const Model& model);
+
 /// `w` in dtype `type`: `w` itself when it already is (or is undefined), otherwise a
 /// converted temporary (mapped weights keep the checkpoint's dtype until used).
 inline at::Tensor inType(const at::Tensor& w, at::ScalarType type) {

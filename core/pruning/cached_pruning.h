@@ -56,8 +56,9 @@ int64_t stepsNeeded(const PruneRequest& request, int64_t numLayers);
 std::optional<PruneReport> pruneFromStore(const PruneRequest& request, const ResultsStore& store);
 
 /// Answers from the store when possible, otherwise runs the method (loading the model unless
-/// given) and stores the trajectory (and self-generated calibration ids).
-PruneReport pruneWithCache(const PruneRequest& request, ResultsStore& store,
+/// given) and stores the trajectory (and self-generated calibration ids). A given model's
+/// compute dtype replaces the request's.
+PruneReport pruneWithCache(PruneRequest request, ResultsStore& store,
                            const ProgressFn& progress = {},
                            std::shared_ptr<const Model> model = nullptr);
 

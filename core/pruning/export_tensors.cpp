@@ -67,7 +67,7 @@ std::shared_ptr<const Model> storedPrunedModel(const Model& original, const Prun
     std::shared_ptr<const Model> pruned = applyPlan(original, plan);
     std::set<int64_t> mergeBases;
     for (const PlanOperation& o : plan.operations) {
-        if (o.isMerge() && o.formula != "inplace") mergeBases.insert(o.layer);
+        if (o.isMerge() && o.formula != MergeFormula::Inplace) mergeBases.insert(o.layer);
     }
     if (mergeBases.empty()) return pruned;
     auto copy = std::make_shared<Model>(*pruned);

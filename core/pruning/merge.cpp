@@ -15,9 +15,8 @@ std::vector<at::Tensor*> projections(BlockWeights& b) {
 
 }  // namespace
 
-BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const std::string& formula,
+BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, MergeFormula formula,
                          at::ScalarType compute) {
-    checkMergeFormula(formula);
     if (window.empty()) throw Error("merge: empty window");
     for (const BlockWeights* b : window) {
         if (!b->hasAttention() || !b->hasMlp()) {
@@ -32,9 +31,9 @@ BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const s
     for (std::size_t k = 0; k < out.size(); ++k) {
         if (!out[k]->defined()) continue;
         auto at = [&](std::size_t i) { return projections(copies[i])[k]->to(compute); };
-        if (formula == "inplace") {  // no arithmetic: the top block's tensor as stored
+        if (formula == MergeFormula::Inplace) {  // no arithmetic: the top block's tensor as stored
             *out[k] = *projections(copies.back())[k];
-        } else if (formula == "average") {
+        } else if (formula == MergeFormula::Average) {
             at::Tensor sum = at(0).clone();
             for (std::size_t i = 1; i < copies.size(); ++i) sum.add_(at(i));
             *out[k] = sum / static_cast<double>(copies.size());

@@ -16,8 +16,8 @@ namespace lamina {
 /// - "average": the mean of the window's projections.
 /// Merged projections are computed in `compute` (the model's compute dtype) whatever dtype
 /// the weights are stored in, so mapped and converted weights merge to the same values.
-/// Throws `Error` for an unknown formula, an empty window or blocks missing a sublayer.
-BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, const std::string& formula,
+/// Throws `Error` for an empty window or blocks missing a sublayer.
+BlockWeights mergeBlocks(const std::vector<const BlockWeights*>& window, MergeFormula formula,
                          at::ScalarType compute);
 
 }  // namespace lamina

@@ -71,7 +71,7 @@ std::vector<double> ModelScoringContext::taylorScores(const std::vector<Unit>& u
     return scores;
 }
 
-ImportanceScores ModelScoringContext::analysisMetric(const std::string& metric, const ProgressFn& progress) {
+ImportanceScores ModelScoringContext::analysisMetric(Metric metric, const ProgressFn& progress) {
     AnalysisOptions o;
     o.metrics = {metric};
     o.batchWindows = mBatch;

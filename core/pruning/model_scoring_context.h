@@ -24,7 +24,7 @@ public:
     std::vector<double> removalPerplexities(const std::vector<Unit>& units, const ProgressFn& progress) override;
     std::vector<double> taylorScores(const std::vector<Unit>& units, int normPower,
                                      const ProgressFn& progress) override;
-    ImportanceScores analysisMetric(const std::string& metric, const ProgressFn& progress) override;
+    ImportanceScores analysisMetric(Metric metric, const ProgressFn& progress) override;
     Trajectory slidingMerge(const SlmOptions& options, const ProgressFn& progress) override;
 
 private:

@@ -37,19 +37,13 @@ PlanOperation PlanOperation::drop(const Unit& unit) {
     return o;
 }
 
-PlanOperation PlanOperation::merge(int64_t first, int64_t last, std::string formula) {
+PlanOperation PlanOperation::merge(int64_t first, int64_t last, MergeFormula formula) {
     PlanOperation o;
     o.op = Op::Merge;
     o.layer = first;
     o.lastLayer = last;
-    o.formula = std::move(formula);
+    o.formula = formula;
     return o;
-}
-
-void checkMergeFormula(const std::string& formula) {
-    if (formula != "rdsc" && formula != "inplace" && formula != "average") {
-        throw Error("merge formula '" + formula + "': expected rdsc, inplace or average");
-    }
 }
 
 Ablation PruningPlan::dropAblation() const {
@@ -62,19 +56,26 @@ Ablation PruningPlan::dropAblation() const {
     return a;
 }
 
-int64_t PruningPlan::removedSublayers() const {
-    int64_t n = dropAblation().removedSublayers();
+int64_t removedSublayers(const std::vector<PlanOperation>& operations) {
+    int64_t n = 0;
     for (const PlanOperation& o : operations) {
-        if (o.isMerge()) n += 2 * (o.lastLayer - o.layer);
+        switch (o.op) {
+            case PlanOperation::Op::DropAttn:
+            case PlanOperation::Op::DropMlp: n += 1; break;
+            case PlanOperation::Op::DropBlock: n += 2; break;
+            case PlanOperation::Op::Merge: n += 2 * (o.lastLayer - o.layer); break;
+        }
     }
     return n;
 }
+
+int64_t PruningPlan::removedSublayers() const { return lamina::removedSublayers(operations); }
 
 nlohmann::json planToJson(const PruningPlan& plan) {
     nlohmann::json ops = nlohmann::json::array();
     for (const PlanOperation& o : plan.operations) {
         if (o.isMerge()) {
-            ops.push_back({{"op", "merge"}, {"layers", {o.layer, o.lastLayer}}, {"formula", o.formula}});
+            ops.push_back({{"op", "merge"}, {"layers", {o.layer, o.lastLayer}}, {"formula", mergeFormulaName(o.formula)}});
         } else {
             ops.push_back({{"op", opName(o.op)}, {"layer", o.layer}});
         }
@@ -135,14 +136,14 @@ PruningPlan planFromJson(const std::string& text, const std::string& source) {
         if (op == "merge") {
             const JsonField range = entry["layers"];
             if (range.arraySize() != 2) range.fail("expected [first, last]");
-            o = PlanOperation::merge(layerIn(range.at(0)), layerIn(range.at(1)),
-                                     entry["formula"].string());
-            if (o.lastLayer <= o.layer) range.fail("a merge needs first < last");
+            MergeFormula formula = MergeFormula::Rdsc;
             try {
-                checkMergeFormula(o.formula);
+                formula = parseMergeFormula(entry["formula"].string());
             } catch (const Error&) {
                 entry["formula"].fail("expected rdsc, inplace or average");
             }
+            o = PlanOperation::merge(layerIn(range.at(0)), layerIn(range.at(1)), formula);
+            if (o.lastLayer <= o.layer) range.fail("a merge needs first < last");
             for (int64_t l = o.layer; l <= o.lastLayer; ++l) {
                 claim(entry, l, 0);
                 claim(entry, l, 1);

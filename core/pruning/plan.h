@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/ablation.h"
+#include "pruning/merge_formula.h"
 
 namespace lamina {
 
@@ -17,10 +18,10 @@ struct PlanOperation {
     Op op = Op::DropBlock;
     int64_t layer = 0;      ///< the block (merge: the window's first block, which it becomes)
     int64_t lastLayer = 0;  ///< merge only: the window's last block (inclusive)
-    std::string formula;    ///< merge only: "rdsc" | "inplace" | "average"
+    MergeFormula formula = MergeFormula::Rdsc;  ///< merge only
 
     static PlanOperation drop(const Unit& unit);
-    static PlanOperation merge(int64_t first, int64_t last, std::string formula);
+    static PlanOperation merge(int64_t first, int64_t last, MergeFormula formula);
     bool isMerge() const { return op == Op::Merge; }
 };
 
@@ -43,8 +44,9 @@ struct PruningPlan {
     int64_t removedSublayers() const;
 };
 
-/// Throws `Error` unless `formula` is a merge formula: rdsc, inplace or average.
-void checkMergeFormula(const std::string& formula);
+/// Attention and FFN sublayers that `operations` (non-overlapping) remove: a block drop counts
+/// two, a merge of k blocks 2(k−1).
+int64_t removedSublayers(const std::vector<PlanOperation>& operations);
 
 nlohmann::json planToJson(const PruningPlan& plan);
 

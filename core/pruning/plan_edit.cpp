@@ -89,14 +89,7 @@ EditablePlan EditablePlan::withMerges(std::vector<PlanOperation> newMerges) cons
     return p;
 }
 
-int64_t EditablePlan::removedSublayers() const {
-    int64_t n = 0;
-    for (int64_t i = 0; i < layers(); ++i) {
-        n += attnRemoved[static_cast<std::size_t>(i)] + mlpRemoved[static_cast<std::size_t>(i)];
-    }
-    for (const PlanOperation& m : merges) n += 2 * (m.lastLayer - m.layer);
-    return n;
-}
+int64_t EditablePlan::removedSublayers() const { return lamina::removedSublayers(operations()); }
 
 bool EditablePlan::operator==(const EditablePlan& o) const {
     if (attnRemoved != o.attnRemoved || mlpRemoved != o.mlpRemoved || merges.size() != o.merges.size()) {

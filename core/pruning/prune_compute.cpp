@@ -13,9 +13,11 @@
 
 namespace lamina {
 
-PruneReport pruneWithCache(const PruneRequest& r, ResultsStore& store, const ProgressFn& progress,
+PruneReport pruneWithCache(PruneRequest r, ResultsStore& store, const ProgressFn& progress,
                            std::shared_ptr<const Model> model) {
     const auto start = std::chrono::steady_clock::now();
+    // A loaded model's dtype is what the trajectory is computed in, so what it is filed under.
+    if (model) r.compute = computeDtypeOf(*model);
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };

@@ -6,6 +6,7 @@
 
 #include "analysis/analysis_types.h"
 #include "analysis/divergence.h"
+#include "analysis/metric.h"
 #include "common/collective.h"
 #include "common/progress.h"
 #include "model/ablation.h"
@@ -66,8 +67,8 @@ public:
     /// Taylor+ importance Σ|W ⊙ ∂ℒ/∂W|^p of each unit.
     virtual std::vector<double> taylorScores(const std::vector<Unit>& units, int normPower,
                                              const ProgressFn& progress) = 0;
-    /// One importance metric of the analysis ("bi", "angular", ...).
-    virtual ImportanceScores analysisMetric(const std::string& metric, const ProgressFn& progress) = 0;
+    /// One importance metric of the analysis (BI, angular, ...).
+    virtual ImportanceScores analysisMetric(Metric metric, const ProgressFn& progress) = 0;
     /// Sliding Layer Merging's top-down merges, one "merge" step each.
     virtual Trajectory slidingMerge(const SlmOptions& options, const ProgressFn& progress) = 0;
 };

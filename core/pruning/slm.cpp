@@ -32,7 +32,6 @@ Range checkOptions(const Model& model, const TokenWindows& calibration, const Sl
     if (checkThreshold && !(o.threshold >= -1.0 && o.threshold <= 1.0)) {
         throw Error("slm: threshold " + std::to_string(o.threshold) + " outside [-1, 1]");
     }
-    checkMergeFormula(o.formula);
     if (!model.sourceLayers.empty()) throw Error("slm: the model must be unpruned");
     const int64_t highest = o.highest == -1 ? L - 2 : o.highest;
     if (o.lowest < 0 || highest <= o.lowest || highest > L - 1) {
@@ -122,7 +121,7 @@ SlmResult runSlm(const Model& model, const TokenWindows& calibration, const SlmO
     t.method = "slm";
     t.scoreName = "similarity";
     t.parameters = nlohmann::json{{"threshold", options.threshold},
-                                  {"formula", options.formula},
+                                  {"formula", mergeFormulaName(options.formula)},
                                   {"lowest", r.lowest},
                                   {"highest", r.highest}}
                        .dump();

@@ -10,9 +10,9 @@
 namespace lamina {
 
 SlmEvaluator::SlmEvaluator(const Model& model, const TokenWindows& calibration,
-                           std::string formula, int64_t lowest, int64_t highest, int64_t batch,
+                           MergeFormula formula, int64_t lowest, int64_t highest, int64_t batch,
                            std::function<void()> poll, int64_t residualBudgetBytes)
-    : mModel(model), mFormula(std::move(formula)), mLowest(lowest), mPoll(std::move(poll)) {
+    : mModel(model), mFormula(formula), mLowest(lowest), mPoll(std::move(poll)) {
     const int64_t N = calibration.numWindows, T = calibration.seqLen;
     const int64_t layerBytes =
         N * T * model.config.hiddenSize * static_cast<int64_t>(c10::elementSize(model.computeType));

@@ -12,6 +12,7 @@
 
 #include "data/token_windows.h"
 #include "model/model.h"
+#include "pruning/merge_formula.h"
 
 namespace lamina {
 
@@ -36,7 +37,7 @@ public:
     /// Runs the original model once over `calibration` (chunks of `batch` windows), keeping
     /// h_i for i in [lowest, highest). `poll` is called after every chunk forward; it may throw
     /// (cancellation).
-    SlmEvaluator(const Model& model, const TokenWindows& calibration, std::string formula,
+    SlmEvaluator(const Model& model, const TokenWindows& calibration, MergeFormula formula,
                  int64_t lowest, int64_t highest, int64_t batch, std::function<void()> poll,
                  int64_t residualBudgetBytes = kResidualBudgetBytes);
 
@@ -57,7 +58,7 @@ private:
     at::Tensor residualAt(int64_t layer, std::size_t chunk) const;
 
     const Model& mModel;
-    std::string mFormula;
+    MergeFormula mFormula;
     int64_t mLowest = 0;
     int64_t mStride = 1;  ///< residual streams are kept at lowest, lowest + stride, ...
     std::function<void()> mPoll;

@@ -3,40 +3,28 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/name_table.h"
 #include "model/model_summary.h"
 
 namespace lamina {
 
 namespace {
-constexpr struct {
-    StepKind kind;
-    const char* name;
-} kStepKinds[] = {{StepKind::Attn, "attn"},
-                  {StepKind::Mlp, "mlp"},
-                  {StepKind::Block, "block"},
-                  {StepKind::Merge, "merge"},
-                  {StepKind::Span, "span"}};
+constexpr NamedValue<StepKind> kStepKinds[] = {{StepKind::Attn, "attn"},
+                                               {StepKind::Mlp, "mlp"},
+                                               {StepKind::Block, "block"},
+                                               {StepKind::Merge, "merge"},
+                                               {StepKind::Span, "span"}};
 }  // namespace
 
-const char* stepKindName(StepKind kind) {
-    for (const auto& k : kStepKinds) {
-        if (k.kind == kind) return k.name;
-    }
-    return "?";
-}
+const char* stepKindName(StepKind kind) { return nameIn(kStepKinds, kind); }
 
-StepKind parseStepKind(const std::string& name) {
-    for (const auto& k : kStepKinds) {
-        if (name == k.name) return k.kind;
-    }
-    throw Error("unknown trajectory step kind '" + name + "' (known: attn, mlp, block, merge, span)");
-}
+StepKind parseStepKind(const std::string& name) { return valueIn(kStepKinds, name, "trajectory step kind"); }
 
 StepKind stepKindOf(Unit::Kind kind) {
     return kind == Unit::Kind::Attn ? StepKind::Attn : kind == Unit::Kind::Mlp ? StepKind::Mlp : StepKind::Block;
 }
 
-PlanOperation TrajectoryStep::operation(const std::string& formula) const {
+PlanOperation TrajectoryStep::operation(MergeFormula formula) const {
     switch (kind) {
         case StepKind::Merge: return PlanOperation::merge(layer, lastLayer, formula);
         case StepKind::Attn: return PlanOperation::drop({Unit::Kind::Attn, layer});
@@ -47,7 +35,7 @@ PlanOperation TrajectoryStep::operation(const std::string& formula) const {
     throw Error("a trajectory step of kind 'span' is not a single operation");
 }
 
-std::vector<PlanOperation> Trajectory::operations(std::size_t count, const std::string& formula) const {
+std::vector<PlanOperation> Trajectory::operations(std::size_t count, MergeFormula formula) const {
     count = std::min(count, steps.size());
     std::vector<PlanOperation> ops;
     if (count == 0) return ops;

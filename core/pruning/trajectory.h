@@ -33,7 +33,7 @@ struct TrajectoryStep {
     int64_t removedParams = 0;     ///< cumulative parameters removed from the blocks
 
     /// The plan operation of this step (merges use `formula`).
-    PlanOperation operation(const std::string& formula = "") const;
+    PlanOperation operation(MergeFormula formula = MergeFormula::Rdsc) const;
 };
 
 /// What a method decided, in order. Steps are cumulative unless `cumulative` is false (Gromov's
@@ -51,7 +51,7 @@ struct Trajectory {
 
     /// Operations of the first `count` steps (for a non-cumulative trajectory: of step
     /// count−1 alone). Merges use `formula`.
-    std::vector<PlanOperation> operations(std::size_t count, const std::string& formula = "") const;
+    std::vector<PlanOperation> operations(std::size_t count, MergeFormula formula = MergeFormula::Rdsc) const;
 };
 
 /// Fills removedSublayers / removedParams of every step from the config.

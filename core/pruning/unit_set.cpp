@@ -1,29 +1,17 @@
 #include "pruning/unit_set.h"
 
-#include "common/error.h"
+#include "common/name_table.h"
 
 namespace lamina {
 
 namespace {
-constexpr struct {
-    UnitSet units;
-    const char* name;
-} kNames[] = {{UnitSet::Sublayer, "sublayer"}, {UnitSet::Attn, "attn"}, {UnitSet::Mlp, "mlp"}, {UnitSet::Block, "block"}};
+constexpr NamedValue<UnitSet> kNames[] = {
+    {UnitSet::Sublayer, "sublayer"}, {UnitSet::Attn, "attn"}, {UnitSet::Mlp, "mlp"}, {UnitSet::Block, "block"}};
 }  // namespace
 
-const char* unitSetName(UnitSet units) {
-    for (const auto& n : kNames) {
-        if (n.units == units) return n.name;
-    }
-    return "?";
-}
+const char* unitSetName(UnitSet units) { return nameIn(kNames, units); }
 
-UnitSet parseUnitSet(const std::string& name) {
-    for (const auto& n : kNames) {
-        if (name == n.name) return n.units;
-    }
-    throw Error("units '" + name + "': expected sublayer, attn, mlp or block");
-}
+UnitSet parseUnitSet(const std::string& name) { return valueIn(kNames, name, "units"); }
 
 std::vector<Unit> candidateUnits(UnitSet units, int64_t numLayers, int64_t first) {
     std::vector<Unit> out;

@@ -1,15 +1,13 @@
 #include "workbench/workbench.h"
 
 #include <chrono>
-#include <cmath>
 #include <mutex>
 #include <optional>
 
-#include "analysis/distribution_distance.h"
+#include "analysis/model_comparison.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "model/fingerprint.h"
-#include "model/forward.h"
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/export.h"
@@ -20,12 +18,6 @@
 
 namespace lamina {
 
-namespace {
-
-constexpr int64_t kCheckBatch = 4;  // windows per forward in checkPlan
-
-}  // namespace
-
 struct Workbench::Impl {
     std::filesystem::path modelPath;
     ModelSummary summary;
@@ -35,10 +27,6 @@ struct Workbench::Impl {
     std::unique_ptr<Tokenizer> tokenizer;  // loaded on first use
     std::mutex mutex;       // one long computation at a time
     std::mutex checkMutex;  // checkPlan runs beside them: the model is immutable, the store thread-safe
-    // checkPlan's reference: the unpruned model's log-probabilities per window batch.
-    std::string referenceFingerprint;
-    std::vector<at::Tensor> referenceLogProbs;
-    double referencePerplexity = 0;
 
     CalibrationSet calibration(const CalibrationRequest& data, const ProgressFn& progress) {
         CalibrationSet set = resolveCalibration(data, modelPath, fingerprint);
@@ -46,12 +34,14 @@ struct Workbench::Impl {
         return set;
     }
 
-    // checkPlan's calibration set, kept between clicks (re-reading a text file or the store on
-    // every click would be wasted work).
+    // checkPlan's calibration set and the unpruned model's outputs on it, kept between clicks
+    // (re-reading a text file or the store, or rerunning the unpruned model, on every click
+    // would be wasted work).
     CalibrationRequest checkRequest;
     std::optional<CalibrationSet> checkSet;
+    std::unique_ptr<ReferenceOutputs> reference;
 
-    const CalibrationSet& checkCalibration(const CalibrationRequest& data, const ProgressFn& progress) {
+    ReferenceOutputs& checkReference(const CalibrationRequest& data, const ProgressFn& progress) {
         const CalibrationRequest& r = checkRequest;
         const bool same = checkSet && r.text == data.text && r.tokenizer == data.tokenizer &&
                           r.seqLen == data.seqLen && r.windows == data.windows && r.bos == data.bos &&
@@ -60,10 +50,15 @@ struct Workbench::Impl {
             // Generating a self-generated set can take seconds: forward cancellation only (the
             // check's own progress starts after it).
             const ProgressFn cancelOnly = [&progress](int64_t, int64_t) { return !progress || progress(0, 1); };
+            reference.reset();
+            checkSet.reset();
             checkSet = calibration(data, cancelOnly);
             checkRequest = data;
+            // The analysis's batch, so that a click scores what the importance curve shows.
+            const int64_t batch = autoBatchWindows(checkSet->windows, model->config.vocabSize, 0);
+            reference = std::make_unique<ReferenceOutputs>(*model, checkSet->windows, batch);
         }
-        return *checkSet;
+        return *reference;
     }
 };
 
@@ -107,7 +102,7 @@ std::vector<SlmSweepEntry> Workbench::sweepMerges(const CalibrationRequest& data
     const std::lock_guard<std::mutex> lock(mImpl->mutex);
     const StagedProgress stages(progress, {0.1, 1.0});
     const CalibrationSet set = mImpl->calibration(data, stages.stage(0));
-    const std::string params = nlohmann::json{{"formula", options.formula},
+    const std::string params = nlohmann::json{{"formula", mergeFormulaName(options.formula)},
                                               {"lowest", options.lowest},
                                               {"highest", options.highest}}
                                    .dump();
@@ -118,55 +113,26 @@ std::vector<SlmSweepEntry> Workbench::sweepMerges(const CalibrationRequest& data
     return sweep;
 }
 
+void Workbench::prepareCheck(const CalibrationRequest& data, const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
+    mImpl->checkReference(data, progress).prepare(progress);
+}
+
 PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
                                const ProgressFn& progress) {
     const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
     const auto t0 = std::chrono::steady_clock::now();
     Impl& s = *mImpl;
-    const CalibrationSet& set = s.checkCalibration(data, progress);
-    const TokenWindows& w = set.windows;
-    const at::Tensor all = at::tensor(w.ids, at::TensorOptions().dtype(at::kInt))
-                               .to(at::kLong)
-                               .view({w.numWindows, w.seqLen});
-    const bool needReference = s.referenceFingerprint != set.fingerprint;
-    const auto pruned = plan.operations.empty() ? s.model : applyPlan(*s.model, plan);
-    const int64_t batches = (w.numWindows + kCheckBatch - 1) / kCheckBatch;
-    const int64_t steps = batches * (needReference ? 2 : 1);
-    if (needReference) s.referenceLogProbs.clear();
-    double nllSum = 0, baseNllSum = 0, jsSum = 0;
-    int64_t done = 0;
-    reportProgress(progress, 0, steps);
-    const auto logProbs = [](const Model& m, const at::Tensor& ids) {
-        return at::log_softmax(forwardLogits(m, ids).to(at::kFloat), -1);  // (B, T, V)
-    };
-    const auto nll = [](const at::Tensor& logp, const at::Tensor& ids) {
-        const int64_t T = ids.size(1);
-        return -logp.narrow(1, 0, T - 1).gather(2, ids.narrow(1, 1, T - 1).unsqueeze(2)).sum(at::kDouble).item<double>();
-    };
-    for (int64_t b = 0; b < batches; ++b) {
-        const at::Tensor ids = all.narrow(0, b * kCheckBatch, std::min(kCheckBatch, w.numWindows - b * kCheckBatch));
-        if (needReference) {
-            at::Tensor ref = logProbs(*s.model, ids);
-            baseNllSum += nll(ref, ids);
-            s.referenceLogProbs.push_back(ref);
-            reportProgress(progress, ++done, steps);
-        }
-        const at::Tensor& ref = s.referenceLogProbs[static_cast<std::size_t>(b)];
-        const at::Tensor logq = logProbs(*pruned, ids);
-        nllSum += nll(logq, ids);
-        const int64_t V = logq.size(2);
-        jsSum += jsDivergence(ref.reshape({-1, V}), logq.reshape({-1, V})).sum().item<double>();
-        reportProgress(progress, ++done, steps);
-    }
-    const auto predicted = static_cast<double>(w.numWindows * (w.seqLen - 1));
-    if (needReference) {
-        s.referencePerplexity = std::exp(baseNllSum / predicted);
-        s.referenceFingerprint = set.fingerprint;
-    }
+    ReferenceOutputs& reference = s.checkReference(data, progress);
     PlanCheck c;
-    c.perplexity = std::exp(nllSum / predicted);
-    c.basePerplexity = s.referencePerplexity;
-    c.divergence = jsSum / static_cast<double>(w.numWindows * w.seqLen);
+    if (plan.operations.empty()) {
+        c.basePerplexity = c.perplexity = reference.basePerplexity(progress);
+    } else {
+        const ModelComparison m = reference.compare(*applyPlan(*s.model, plan), progress);
+        c.perplexity = m.perplexity;
+        c.basePerplexity = m.basePerplexity;
+        c.divergence = m.divergence;
+    }
     c.seconds = secondsSince(t0);
     return c;
 }

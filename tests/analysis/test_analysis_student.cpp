@@ -62,7 +62,7 @@ private Q_SLOTS:
                                        *tokenizer, 128, 8, BosPolicy::First);
         QCOMPARE(mCalibration.windows.numWindows, 8);
         AnalysisOptions o;
-        o.metrics = {"cka_linear", "cka_unbiased", "bi", "ppl_drop", "js_drop"};
+        o.metrics = {Metric::CkaLinear, Metric::CkaUnbiased, Metric::Bi, Metric::PplDrop, Metric::JsDrop};
         mOut = runAnalysis(*mModel, mCalibration, o);
     }
 
@@ -77,7 +77,7 @@ private Q_SLOTS:
         QVERIFY(converted->blocks[3].mlp.gate.scalar_type() == at::kFloat);
         QVERIFY(mModel->blocks[3].mlp.gate.scalar_type() == at::kBFloat16);  // stored dtype
         AnalysisOptions o;
-        o.metrics = {"cka_linear", "cka_unbiased", "cosine", "bi", "angular"};
+        o.metrics = {Metric::CkaLinear, Metric::CkaUnbiased, Metric::Cosine, Metric::Bi, Metric::Angular};
         o.sublayer = true;
         o.batchWindows = 3;  // several chunks, the last one short
         AnalysisOptions lbl = o;
@@ -108,7 +108,7 @@ private Q_SLOTS:
         small.windows.numWindows = 3;
         small.windows.ids.resize(static_cast<std::size_t>(3 * small.windows.seqLen));
         AnalysisOptions o;
-        o.metrics = {"ppl_drop", "js_drop"};
+        o.metrics = {Metric::PplDrop, Metric::JsDrop};
         o.batchWindows = 2;
         AnalysisOptions lbl = o;
         lbl.layerByLayer = true;

@@ -4,6 +4,7 @@
 #include <QtTest/QtTest>
 
 #include "analysis/cached_analysis.h"
+#include "model/model.h"
 #include "store/results_store.h"
 #include "tiny_model.h"
 
@@ -20,7 +21,7 @@ class TestCachedAnalysis : public QObject {
         r.model = dir() / "model";
         r.data.seqLen = 12;
         r.data.windows = 3;
-        r.options.metrics = {"cka_linear", "cosine", "bi", "ppl_drop"};
+        r.options.metrics = {Metric::CkaLinear, Metric::Cosine, Metric::Bi, Metric::PplDrop};
         r.options.minibatchTokens = 8;
         return r;
     }
@@ -57,7 +58,7 @@ private Q_SLOTS:
         const auto store = ResultsStore::open(dir() / "b.h5");
         const AnalysisReport first = analyzeWithCache(request(), *store);
         AnalysisRequest more = request();
-        more.options.metrics = {"js_drop"};
+        more.options.metrics = {Metric::JsDrop};
         const AnalysisReport second = analyzeWithCache(more, *store);
         QVERIFY(second.computed);
         QCOMPARE(second.calibration.fingerprint, first.calibration.fingerprint);
@@ -65,6 +66,23 @@ private Q_SLOTS:
         int calibrations = 0;
         for (const auto& meta : store->list()) calibrations += meta.kind == "calibration";
         QCOMPARE(calibrations, 1);
+    }
+
+    // A model passed in files and finds results under its own dtype, whatever the request says
+    // (the request's dtype was used before: results computed in bfloat16 were looked up as
+    // float32, so never found, and an entry point holding a loaded model recomputed forever).
+    void loadedModelKeysByItsDtype() {
+        const auto store = ResultsStore::open(dir() / "d.h5");
+        LoadOptions load;
+        load.compute = ComputeDtype::BFloat16;
+        const auto model = loadModel(dir() / "model", load);
+        const AnalysisRequest asked = request();  // float32
+        QVERIFY(analyzeWithCache(asked, *store, {}, model).computed);
+        QVERIFY(!analyzeWithCache(asked, *store, {}, model).computed);
+        AnalysisRequest bf16 = request();
+        bf16.compute = ComputeDtype::BFloat16;
+        QVERIFY(!analyzeWithCache(bf16, *store).computed);
+        QVERIFY(analyzeWithCache(asked, *store).computed);  // nothing was computed in float32
     }
 
     // Anything that shapes a result changes its key.

@@ -20,15 +20,6 @@ using namespace lamina;
 
 namespace {
 
-TokenWindows randomWindows(int64_t n, int64_t T, int64_t vocab) {
-    TokenWindows w;
-    w.numWindows = n;
-    w.seqLen = T;
-    const at::Tensor ids = at::randint(0, vocab, {n * T}, at::kInt);
-    w.ids.assign(ids.data_ptr<int32_t>(), ids.data_ptr<int32_t>() + n * T);
-    return w;
-}
-
 // Every sublayer, then every block.
 std::vector<Unit> everyUnit(int64_t layers) {
     std::vector<Unit> units = sublayerUnits(layers);
@@ -54,7 +45,7 @@ private Q_SLOTS:
         at::manual_seed(3);
         test::writeTinyModel(mTmp.path().toStdString());
         mModel = loadModel(mTmp.path().toStdString());
-        mWindows = randomWindows(5, 9, 32);
+        mWindows = test::randomWindows(5, 9, 32);
     }
 
     // Every unit's removal scored with prefix reuse equals removing it and running from
@@ -261,7 +252,7 @@ private Q_SLOTS:
         QCOMPARE(reused.divergence, fresh.divergence);
         QCOMPARE(reused.perplexity, fresh.perplexity);
         QCOMPARE(freshTotal - total, int64_t{3 * 3});  // one 3-block pass per chunk saved
-        const TokenWindows fewer = randomWindows(3, 9, 32);
+        const TokenWindows fewer = test::randomWindows(3, 9, 32);
         QCOMPARE(scoreUnitRemovals(*mModel, fewer, rest, kept).divergence,
                  scoreUnitRemovals(*mModel, fewer, rest, o).divergence);
         test::TinySpec wider;

@@ -260,6 +260,36 @@ private Q_SLOTS:
         QVERIFY(session.waitIdle(60000));
     }
 
+    // A model that cannot be opened is reported once, by the open job itself; a later job's
+    // failure on an open model is no failed open.
+    void failedOpenIsReportedByItsJob() {
+        QTemporaryDir bad;
+        QFile config(bad.filePath("config.json"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"model_type\": \"llama\", \"hidden_size\": \"wide\"}");
+        config.close();
+        Session session;
+        QSignalSpy failed(&session, &Session::openFailed);
+        session.openModel(bad.path(), results("bad.h5"));
+        QVERIFY(session.waitIdle(60000));
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(failed.at(0).at(0).toString().contains("config.json"), qPrintable(failed.at(0).at(0).toString()));
+        QVERIFY(!session.isOpen());
+
+        session.setCalibration(smallCalibration());
+        session.openModel(stories(), results("a.h5"));
+        QVERIFY(session.waitIdle(60000));
+        QVERIFY(session.isOpen());
+        QSignalSpy ended(&session, &Session::jobEnded);
+        EvalRequest request;
+        request.dataDir = bad.filePath("no-such-folder").toStdString();
+        session.runEvaluation(request, false);
+        QVERIFY(session.waitIdle(60000));
+        QCOMPARE(ended.count(), 1);
+        QVERIFY(ended.at(0).at(1).toString() != "finished");
+        QCOMPARE(failed.count(), 1);
+    }
+
     // Closing the session while a job runs cancels it and returns promptly.
     void closingDuringAJobCancelsIt() {
         auto* session = new Session;

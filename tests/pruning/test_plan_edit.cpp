@@ -31,7 +31,7 @@ private Q_SLOTS:
 
     void mergesOwnTheirBlocks() {
         EditablePlan p = *EditablePlan::empty(8).toggled({Unit::Kind::Attn, 3});
-        p = p.withMerges({PlanOperation::merge(2, 4, "rdsc")});
+        p = p.withMerges({PlanOperation::merge(2, 4, MergeFormula::Rdsc)});
         QVERIFY(!p.attnRemoved[3]);  // a drop inside a merge window is cleared
         QVERIFY(p.attnState(3) == SublayerState::Merged && p.mlpState(2) == SublayerState::Merged);
         QVERIFY(p.attnState(5) == SublayerState::Kept);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/token_windows.h"
 #include "model/safetensors_writer.h"
 
 namespace lamina::test {
@@ -71,6 +72,16 @@ inline void writeTinyModel(const std::filesystem::path& dir, const TinySpec& s =
     std::filesystem::create_directories(dir);
     writeJson(dir / "config.json", tinyConfig(s));
     writeSafetensors(dir / "model.safetensors", tinyWeights(s));
+}
+
+/// `n` windows of `T` ids drawn uniformly from [0, vocab) with ATen's generator.
+inline TokenWindows randomWindows(int64_t n, int64_t T, int64_t vocab) {
+    TokenWindows w;
+    w.numWindows = n;
+    w.seqLen = T;
+    const at::Tensor ids = at::randint(0, vocab, {n * T}, at::kInt);
+    w.ids.assign(ids.data_ptr<int32_t>(), ids.data_ptr<int32_t>() + n * T);
+    return w;
 }
 
 }  // namespace lamina::test

@@ -12,7 +12,7 @@ namespace {
 
 Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn& progress) {
     const StagedProgress stages(progress, {1.0, 1.0});
-    const ImportanceScores a = context.analysisMetric("angular", stages.stage(0));
+    const ImportanceScores a = context.analysisMetric(Metric::Angular, stages.stage(0));
     const int64_t L = context.numLayers();
     const int64_t spans = o.maxSteps > 0 ? std::min(o.maxSteps, L - 1) : L - 1;
     auto distance = [&](int64_t n, int64_t l) { return a.values[static_cast<std::size_t>((n - 1) * L + l)]; };

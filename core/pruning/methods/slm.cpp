@@ -11,12 +11,10 @@ namespace {
 
 void describe(const PruneOptions& o, nlohmann::json& j) {
     j["threshold"] = o.slm.threshold;
-    j["formula"] = o.slm.formula;
+    j["formula"] = mergeFormulaName(o.slm.formula);
     j["lowest"] = o.slm.lowest;
     j["highest"] = o.slm.highest;
 }
-
-void check(const PruneOptions& o) { checkMergeFormula(o.slm.formula); }
 
 Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn& progress) {
     return context.slidingMerge(o.slm, progress);
@@ -32,7 +30,6 @@ extern const MethodTraits slm = [] {
     m.steeredByThreshold = true;
     m.inRunMenu = false;
     m.describe = describe;
-    m.check = check;
     m.run = run;
     return m;
 }();
