@@ -98,6 +98,51 @@ void printTable(const char* title, const std::vector<TaskOutcome>& outcomes,
     if (average) std::printf("  %-15s %-9s %10.4f\n", "average", "", 100 * *average);
 }
 
+// Rank 0's output: the CSV file, then JSON or the tables.
+int report(const Args& args, const EvalRequest& request, int64_t layers, const std::optional<PruningPlan>& plan,
+           const std::vector<TaskOutcome>& outcomes, const std::vector<TaskOutcome>* baseline, double seconds) {
+    const auto average = zeroShotAverage(outcomes);
+    const auto baseAverage = baseline != nullptr ? zeroShotAverage(*baseline) : std::nullopt;
+    std::optional<double> retained;
+    if (average && baseAverage && *baseAverage > 0) retained = *average / *baseAverage;
+    if (const auto csv = args.value("csv")) {
+        const std::string subject = plan ? plan->method.value("name", std::string("plan")) : "unpruned";
+        std::vector<EvalTableRow> rows;
+        for (const TaskOutcome& t : outcomes) rows.push_back({subject, &t});
+        if (baseline != nullptr) {
+            for (const TaskOutcome& t : *baseline) rows.push_back({"unpruned", &t});
+        }
+        writeEvaluationCsv(*csv, rows);
+    }
+    if (args.flag("json")) {
+        nlohmann::json j = {{"protocol", request.protocol.name},
+                            {"limit", request.limit},
+                            {"seq", request.protocol.seqLen},
+                            {"bos", bosPolicyName(request.protocol.bos)},
+                            {"zero_shot_bos", request.protocol.zeroShotBos},
+                            {"layers", layers},
+                            {"plan", plan ? planToJson(*plan)["method"] : nlohmann::json()},
+                            {"tasks", outcomesJson(outcomes, baseline)},
+                            {"average", average ? nlohmann::json(*average) : nlohmann::json()},
+                            {"seconds", seconds}};
+        if (baseline != nullptr) {
+            j["baseline"] = {{"tasks", outcomesJson(*baseline, nullptr)},
+                             {"average", baseAverage ? nlohmann::json(*baseAverage) : nlohmann::json()}};
+            j["retained"] = retained ? nlohmann::json(*retained) : nlohmann::json();
+        }
+        printJson(j);
+        return 0;
+    }
+    printTable(plan ? "pruned model (zero-shot values in %)" : "model (zero-shot values in %)",
+               outcomes, average);
+    if (baseline != nullptr) {
+        printTable("unpruned model", *baseline, baseAverage);
+        if (retained) std::printf("performance retained %.2f%%\n", 100 * *retained);
+    }
+    std::printf("time %.1fs\n", seconds);
+    return 0;
+}
+
 // One rank's part (the only process without MPI): rank 0 owns the results file and the output;
 // the other ranks score their share of each zero-shot task's items and say nothing.
 int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
@@ -151,46 +196,7 @@ int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
     const double seconds = secondsSince(t0);
     if (!root) return 0;
 
-    const auto average = zeroShotAverage(outcomes);
-    const auto baseAverage = withBaseline ? zeroShotAverage(baseline) : std::nullopt;
-    std::optional<double> retained;
-    if (average && baseAverage && *baseAverage > 0) retained = *average / *baseAverage;
-    if (const auto csv = args.value("csv")) {
-        const std::string subject = plan ? plan->method.value("name", std::string("plan")) : "unpruned";
-        std::vector<EvalTableRow> rows;
-        for (const TaskOutcome& t : outcomes) rows.push_back({subject, &t});
-        if (withBaseline) {
-            for (const TaskOutcome& t : baseline) rows.push_back({"unpruned", &t});
-        }
-        writeEvaluationCsv(*csv, rows);
-    }
-    if (args.flag("json")) {
-        nlohmann::json j = {{"protocol", request.protocol.name},
-                            {"limit", request.limit},
-                            {"seq", request.protocol.seqLen},
-                            {"bos", bosPolicyName(request.protocol.bos)},
-                            {"zero_shot_bos", request.protocol.zeroShotBos},
-                            {"layers", model->numLayers()},
-                            {"plan", plan ? planToJson(*plan)["method"] : nlohmann::json()},
-                            {"tasks", outcomesJson(outcomes, withBaseline ? &baseline : nullptr)},
-                            {"average", average ? nlohmann::json(*average) : nlohmann::json()},
-                            {"seconds", seconds}};
-        if (withBaseline) {
-            j["baseline"] = {{"tasks", outcomesJson(baseline, nullptr)},
-                             {"average", baseAverage ? nlohmann::json(*baseAverage) : nlohmann::json()}};
-            j["retained"] = retained ? nlohmann::json(*retained) : nlohmann::json();
-        }
-        printJson(j);
-        return 0;
-    }
-    printTable(plan ? "pruned model (zero-shot values in %)" : "model (zero-shot values in %)",
-               outcomes, average);
-    if (withBaseline) {
-        printTable("unpruned model", baseline, baseAverage);
-        if (retained) std::printf("performance retained %.2f%%\n", 100 * *retained);
-    }
-    std::printf("time %.1fs\n", seconds);
-    return 0;
+    return report(args, request, model->numLayers(), plan, outcomes, withBaseline ? &baseline : nullptr, seconds);
 }
 
 }  // namespace
