@@ -53,9 +53,8 @@ void Session::openModel(const QString& modelPath, const QString& resultsPath) {
     if (mJobs.current() != nullptr) mJobs.current()->wait(-1);
     const std::filesystem::path model = modelPath.toStdString();
     const QString results = resultsPath;
-    const auto onFailure = [this](const QString& message) {
-        if (!isOpen()) Q_EMIT openFailed(message);
-    };
+    // The open job's own failure: also when another model stays open (it is kept).
+    const auto onFailure = [this](const QString& message) { Q_EMIT openFailed(message); };
     mJobs.enqueue(tr("Opening %1").arg(QDir(modelPath).dirName()), [this, model, results](const ProgressFn& progress) {
         const QString path = results.isEmpty() ? defaultResultsPath(modelFingerprint(model)) : results;
         std::shared_ptr<Workbench> wb = Workbench::open(model, path.toStdString(), progress);

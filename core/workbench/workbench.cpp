@@ -113,11 +113,6 @@ std::vector<SlmSweepEntry> Workbench::sweepMerges(const CalibrationRequest& data
     return sweep;
 }
 
-void Workbench::prepareCheck(const CalibrationRequest& data, const ProgressFn& progress) {
-    const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
-    mImpl->checkReference(data, progress).prepare(progress);
-}
-
 PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
                                const ProgressFn& progress) {
     const std::lock_guard<std::mutex> lock(mImpl->checkMutex);

@@ -58,12 +58,10 @@ public:
     /// the same comparison as the analysis's ppl_drop and js_drop (a plan removing one unit
     /// scores exactly that unit's values). The unpruned outputs are kept for the last
     /// calibration set (within a memory budget), so repeated checks cost one forward pass of
-    /// the pruned model.
+    /// the pruned model; checking the empty plan prepares them (what opening a model in the
+    /// GUI does, so the first click answers as fast as the later ones).
     PlanCheck checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
                         const ProgressFn& progress = {});
-    /// What the first checkPlan on `data` would compute beforehand (the calibration set and
-    /// the unpruned outputs), so that it answers as fast as the later ones.
-    void prepareCheck(const CalibrationRequest& data, const ProgressFn& progress = {});
     /// Evaluates the model, pruned by `plan` when given.
     std::vector<TaskOutcome> evaluate(const EvalRequest& request, const PruningPlan* plan,
                                       const ProgressFn& progress = {});

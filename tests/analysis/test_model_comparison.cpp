@@ -15,6 +15,7 @@
 #include "model/forward.h"
 #include "model/model.h"
 #include "pruning/apply_plan.h"
+#include "workbench/workbench.h"
 #include "tiny_model.h"
 
 using namespace lamina;
@@ -92,6 +93,27 @@ private Q_SLOTS:
         QVERIFY(js > 1e-4);  // the merge changes the output: the comparison below is not 0 = 0
         QVERIFY2(std::fabs(c.divergence - js) < 1e-7 + 1e-5 * js,
                  qPrintable(QString("%1 vs %2").arg(c.divergence, 0, 'g', 12).arg(js, 0, 'g', 12)));
+    }
+
+    // What the GUI shows: the plan check of a one-unit plan reads the importance curve's values
+    // for that unit exactly (the Workbench picks the analysis's batch and calibration set;
+    // 10 × 128 self-generated tokens make two chunks, 8 + 2).
+    void workbenchClickEqualsTheCurve() {
+        QTemporaryDir results;
+        auto wb = Workbench::open(mTmp.path().toStdString(), results.filePath("r.h5").toStdString());
+        AnalysisRequest request;
+        request.data.windows = 10;
+        request.options.metrics = {Metric::PplDrop, Metric::JsDrop};
+        const AnalysisReport report = wb->analyze(request);
+        QCOMPARE(report.output.importances.size(), std::size_t{2});
+        const ImportanceScores& ppl = report.output.importances[0];
+        const ImportanceScores& js = report.output.importances[1];
+        for (const Unit& u : {Unit{Unit::Kind::Attn, 1}, Unit{Unit::Kind::Mlp, 0}, Unit{Unit::Kind::Block, 2}}) {
+            const PlanCheck c = wb->checkPlan(wb->makePlan({PlanOperation::drop(u)}, {{"name", "test"}}), request.data);
+            QVERIFY2(c.perplexity == ppl.value(u.label()), qPrintable(QString::fromStdString(u.label())));
+            QVERIFY2(c.divergence == js.value(u.label()), qPrintable(QString::fromStdString(u.label())));
+            QCOMPARE(c.basePerplexity, ppl.extras.at("base_ppl"));
+        }
     }
 
     void refusesAnotherModelAndCancels() {

@@ -2,7 +2,7 @@
 // GUI's layer map, through the same call the GUI makes (Workbench::checkPlan: calibration PPL and
 // JS divergence from the unpruned model on the default self-generated 8 × 128 calibration set).
 // As the GUI does, the calibration set and the unpruned reference are prepared when the model
-// opens (Workbench::prepareCheck, timed apart); each click then removes one more sublayer.
+// opens (a check of the empty plan, timed apart); each click then removes one more sublayer.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
         auto wb = Workbench::open(argv[1], results);
         const CalibrationRequest data;
         const auto t0 = std::chrono::steady_clock::now();
-        wb->prepareCheck(data);
+        wb->checkPlan(wb->makePlan({}, {{"name", "bench"}}), data);
         std::printf("prepared at open: %.3f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         EditablePlan plan = EditablePlan::empty(wb->summary().config.numLayers);
         for (int64_t i = 0; i < 6 && i < plan.layers(); ++i) {
