@@ -15,7 +15,7 @@ seconds=${1:-60}
 shift || true
 all=(fuzz_safetensors fuzz_checkpoint_index fuzz_config fuzz_tokenizer_json
      fuzz_tokenizer_text fuzz_plan fuzz_zeroshot fuzz_llama2c_header fuzz_llama2c_tokenizer
-     fuzz_results_store)
+     fuzz_results_store fuzz_gguf)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 shared=${LAMINA_SHARED_DIR:-../shared}

@@ -1,8 +1,11 @@
-// `lamina-cli apply MODEL --plan PLAN --out DIR [--format hf|decilm]`: writes the pruned model.
+// `lamina-cli apply MODEL --plan PLAN --out DIR|FILE.gguf [--format hf|decilm|gguf]
+// [--gguf-type f32|f16|bf16|q8_0]`: writes the pruned model.
 #include <cstdio>
+#include <optional>
 
 #include "args.h"
 #include "commands.h"
+#include "common/error.h"
 #include "common/runtime.h"
 #include "console.h"
 #include "model/fingerprint.h"
@@ -13,23 +16,22 @@
 namespace lamina::cli {
 
 int runApply(const std::vector<std::string>& argv) {
-    const Args args(argv, {"plan", "out", "format", "threads"}, {"json"});
+    const Args args(argv, {"plan", "out", "format", "gguf-type", "threads"}, {"json"});
     const std::filesystem::path modelPath = args.positional("MODEL");
     const std::filesystem::path planPath = args.required("plan");
     const std::filesystem::path out = args.required("out");
     const ExportFormat format = parseExportFormat(args.valueOr("format", "hf"));
+    std::optional<GgmlType> ggufType;
+    if (const auto type = args.value("gguf-type")) {
+        if (format != ExportFormat::Gguf) throw Error("--gguf-type needs --format gguf");
+        ggufType = parseGgmlType(*type, "--gguf-type");
+    }
     const PruningPlan plan = readPlan(planPath);
     checkPlanMatchesModel(plan, modelFingerprint(modelPath), modelPath.string(), planPath.string());
     configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     const auto model = loadModel(modelPath);
-    exportPrunedModel(*model, plan, modelPath, out, format, consoleProgress("export"));
-    const int64_t layers = plan.layers - [&] {
-        int64_t gone = 0;
-        for (const PlanOperation& o : plan.operations) {
-            gone += o.isMerge() ? o.lastLayer - o.layer : o.op == PlanOperation::Op::DropBlock;
-        }
-        return gone;
-    }();
+    exportPrunedModel(*model, plan, modelPath, out, format, consoleProgress("export"), ggufType);
+    const int64_t layers = plan.keptBlocks();
     if (args.flag("json")) {
         printJson({{"out", out.string()}, {"format", args.valueOr("format", "hf")},
                    {"layers", layers}, {"operations", plan.operations.size()}});

@@ -17,6 +17,8 @@ std::string ropeText(const ModelConfig& c) {
             return "linear";
         case RopeScaling::Type::Llama3:
             return "llama3";
+        case RopeScaling::Type::Factors:
+            return "per-frequency factors (GGUF rope_freqs)";
     }
     return "?";
 }

@@ -20,7 +20,7 @@ namespace lamina::cli {
 
 int runPpl(const std::vector<std::string>& argv) {
     const Args args(argv,
-                    {"text", "seq", "windows", "bos", "batch", "threads", "dtype", "weights", "tokenizer", "plan",
+                    {"text", "seq", "windows", "bos", "score-from", "batch", "threads", "dtype", "weights", "tokenizer", "plan",
                      "device"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
@@ -29,6 +29,7 @@ int runPpl(const std::vector<std::string>& argv) {
     const int64_t maxWindows = args.integer("windows", 0, 0, int64_t{1} << 40);
     const int64_t batch = args.integer("batch", 8, 1, 4096);
     const BosPolicy bos = parseBosPolicy(args.valueOr("bos", "first"));
+    const int64_t scoreFrom = args.integer("score-from", 0, 0, seq - 2);
     const ComputeDtype compute = computeDtype(args);
     const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     const at::Device device = parseDevice(args.valueOr("device", "cpu"));
@@ -65,7 +66,7 @@ int runPpl(const std::vector<std::string>& argv) {
 
     const auto t2 = std::chrono::steady_clock::now();
     const PerplexityResult r =
-        evaluatePerplexity(*model, windows, {}, batch, consoleProgress("perplexity"));
+        evaluatePerplexity(*model, windows, {}, batch, consoleProgress("perplexity"), scoreFrom);
     const double evalSeconds = secondsSince(t2);
     const double tokensPerSecond = windows.numWindows * seq / evalSeconds;
 
@@ -76,6 +77,7 @@ int runPpl(const std::vector<std::string>& argv) {
                    {"windows", r.windows},
                    {"seq", seq},
                    {"bos", bosPolicyName(bos)},
+                   {"score_from", scoreFrom},
                    {"text_tokens", windows.sourceTokens},
                    {"dtype", computeDtypeName(compute)},
                    {"threads", threads},

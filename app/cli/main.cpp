@@ -18,7 +18,9 @@ const std::vector<Command>& commands() {
         {"info", "MODEL                          family, layers, heads, params, dtype", &runInfo},
         {"tokenize", "MODEL|TOKENIZER --text STR    token ids (with BOS unless --no-special)",
          &runTokenize},
-        {"ppl", "MODEL --text FILE --seq T [--windows N] [--bos first|each]   perplexity",
+        {"ppl",
+         "MODEL --text FILE --seq T [--windows N] [--bos first|each|replace] [--score-from K]   "
+         "perplexity",
          nullptr},
         {"analyze",
          "MODEL [--calib FILE] --seq T --windows N --metrics LIST --out RESULTS.h5   CKA, importance",
@@ -27,7 +29,9 @@ const std::vector<Command>& commands() {
          "MODEL --method M [--calib FILE] --seq T --windows N (--ratio R | --threshold T | "
          "--steps K) --out PLAN.json   pruning trajectory and plan",
          &runPruneFront},
-        {"apply", "MODEL --plan PLAN --out DIR [--format hf|decilm]   write the pruned model",
+        {"apply",
+         "MODEL --plan PLAN --out DIR|FILE.gguf [--format hf|decilm|gguf] [--gguf-type "
+         "f32|f16|bf16|q8_0]   write the pruned model",
          nullptr},
         {"eval",
          "MODEL [--plan PLAN] (--tasks LIST | --protocol P) --data-dir DIR [--limit N]   "

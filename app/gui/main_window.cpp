@@ -289,9 +289,11 @@ void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::openModelDialog);
     open->setShortcut(QKeySequence::Open);
-    open->setToolTip(tr("Open a Hugging Face model directory or a llama2.c checkpoint"));
-    file->addAction(tr("Open llama2.c &Checkpoint…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open llama2.c Checkpoint"), {}, tr("llama2.c checkpoint (*.bin)"));
+    open->setToolTip(tr("Open a Hugging Face model directory, a GGUF file or a llama2.c checkpoint"));
+    file->addAction(tr("Open &GGUF or llama2.c File…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Open Model File"), {},
+            tr("Model files (*.gguf *.bin);;GGUF (*.gguf);;llama2.c checkpoint (*.bin)"));
         if (!f.isEmpty()) openModel(f);
     });
     file->addAction(tr("Open &Results File…"), this, &MainWindow::openResultsDialog);
@@ -666,12 +668,19 @@ void MainWindow::exportFigure() {
 
 void MainWindow::exportModelDialog() {
     if (!mSession->isOpen()) return;
-    const QString dir = QFileDialog::getSaveFileName(this, tr("Export Pruned Model (a new directory)"), "pruned-model");
-    if (dir.isEmpty()) return;
-    const QString format = QInputDialog::getItem(this, tr("Export format"),
-                                                 tr("Format (sublayer removals: decilm saves compute, hf loads everywhere):"),
-                                                 {"hf", "decilm"}, 0, false);
-    if (!format.isEmpty()) mSession->exportModel(dir, format);
+    // "gguf:<type>" names the weights' type; plain "gguf" keeps the checkpoint's own.
+    const QString format = QInputDialog::getItem(
+        this, tr("Export format"),
+        tr("Format (sublayer removals: gguf and decilm save compute, hf loads everywhere):"),
+        {"hf", "decilm", "gguf", "gguf:f16", "gguf:q8_0", "gguf:f32"}, 0, false);
+    if (format.isEmpty()) return;
+    const bool gguf = format.startsWith("gguf");
+    const QString out =
+        gguf ? QFileDialog::getSaveFileName(this, tr("Export Pruned Model (GGUF for llama.cpp)"),
+                                            "pruned-model.gguf", tr("GGUF (*.gguf)"))
+             : QFileDialog::getSaveFileName(this, tr("Export Pruned Model (a new directory)"),
+                                            "pruned-model");
+    if (!out.isEmpty()) mSession->exportModel(out, format);
 }
 
 void MainWindow::calibrationDialog() {

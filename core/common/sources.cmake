@@ -1,4 +1,5 @@
 list(APPEND LAMINA_BASE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/atomic_file.cpp
     ${CMAKE_CURRENT_LIST_DIR}/json_field.cpp
     ${CMAKE_CURRENT_LIST_DIR}/mapped_file.cpp
     ${CMAKE_CURRENT_LIST_DIR}/text_file.cpp

@@ -9,11 +9,17 @@ namespace lamina {
 BosPolicy parseBosPolicy(const std::string& text) {
     if (text == "first") return BosPolicy::First;
     if (text == "each") return BosPolicy::Each;
-    throw Error("--bos: expected 'first' or 'each', got '" + text + "'");
+    if (text == "replace") return BosPolicy::Replace;
+    throw Error("--bos: expected 'first', 'each' or 'replace', got '" + text + "'");
 }
 
 std::string bosPolicyName(BosPolicy policy) {
-    return policy == BosPolicy::First ? "first" : "each";
+    switch (policy) {
+        case BosPolicy::First: return "first";
+        case BosPolicy::Each: return "each";
+        case BosPolicy::Replace: return "replace";
+    }
+    return "?";
 }
 
 TokenWindows makeWindows(const std::vector<TokenId>& tokens, int64_t seqLen, BosPolicy bos,
@@ -43,6 +49,9 @@ TokenWindows makeWindows(const std::vector<TokenId>& tokens, int64_t seqLen, Bos
     } else {
         w.ids.push_back(bosId);
         w.ids.insert(w.ids.end(), tokens.begin(), tokens.begin() + (count * seqLen - 1));
+        if (bos == BosPolicy::Replace) {
+            for (int64_t i = 0; i < count; ++i) w.ids[static_cast<std::size_t>(i * seqLen)] = bosId;
+        }
     }
     return w;
 }

@@ -12,9 +12,12 @@ namespace lamina {
 enum class BosPolicy {
     First,  ///< once, at the start of the stream (so only the first window starts with it)
     Each,   ///< every window starts with BOS followed by T−1 tokens of text
+    /// BOS once at the start of the stream, and each window's first token replaced by BOS
+    /// (llama.cpp's `llama-perplexity`)
+    Replace,
 };
 
-BosPolicy parseBosPolicy(const std::string& text);  ///< "first" | "each"; throws `Error`
+BosPolicy parseBosPolicy(const std::string& text);  ///< "first" | "each" | "replace"; throws `Error`
 std::string bosPolicyName(BosPolicy policy);
 
 /// N non-overlapping windows of T tokens, stored row-major (GPTQ-style calibration and the

@@ -12,8 +12,12 @@ namespace lamina {
 
 PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& windows,
                                     const Ablation& ablation, int64_t batchSize,
-                                    const ProgressFn& progress) {
+                                    const ProgressFn& progress, int64_t scoreFrom) {
     if (windows.numWindows == 0) throw Error("perplexity: no windows to evaluate");
+    if (scoreFrom < 0 || scoreFrom >= windows.seqLen - 1) {
+        throw Error("perplexity: scoring from position " + std::to_string(scoreFrom) +
+                    " leaves nothing to score in windows of " + std::to_string(windows.seqLen));
+    }
     batchSize = std::max<int64_t>(1, batchSize);
     const at::Tensor all = windowIds(windows);
     PerplexityResult r;
@@ -25,7 +29,8 @@ PerplexityResult evaluatePerplexity(const Model& model, const TokenWindows& wind
         const at::Tensor ids = all.narrow(0, start, n);
         const at::Tensor h =
             runBlocks(model, embedTokens(model, ids), 0, model.numLayers(), ablation);
-        const at::Tensor nll = nextTokenNll(model, h, ids);  // (n, T-1)
+        const at::Tensor nll =  // (n, T-1-scoreFrom)
+            nextTokenNll(model, h, ids).narrow(1, scoreFrom, windows.seqLen - 1 - scoreFrom);
         nllSum += nll.sum(at::kDouble).item<double>();
         const at::Tensor perWindow = nll.to(at::kDouble).mean(1).cpu().contiguous();
         r.windowNll.insert(r.windowNll.end(), perWindow.data_ptr<double>(),

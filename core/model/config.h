@@ -11,8 +11,10 @@ namespace lamina {
 
 /// RoPE frequency scaling (transformers' `rope_scaling` / `rope_parameters`).
 struct RopeScaling {
-    enum class Type { None, Linear, Llama3 };
+    enum class Type { None, Linear, Llama3, Factors };
     Type type = Type::None;
+    /// Factors: one divisor per frequency (llama.cpp's `rope_freqs` tensor in GGUF files)
+    std::vector<double> factors;
     double factor = 1.0;
     double lowFreqFactor = 1.0;           ///< llama3
     double highFreqFactor = 4.0;          ///< llama3

@@ -3,6 +3,8 @@
 #include "common/error.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
+#include "model/gguf_file.h"
+#include "model/gguf_loader.h"
 #include "model/hf_loader.h"
 #include "model/llama2c.h"
 
@@ -29,11 +31,12 @@ std::shared_ptr<const Model> loadOnCpu(const fs::path& path, const LoadOptions& 
         }
         return loadHfModel(path, options);
     }
+    if (probeGguf(path)) return loadGgufModel(path, options);
     if (probeLlama2c(path)) return loadLlama2cModel(path, options);
     refusePickle(path);
     throw Error(path.string() +
                 ": unrecognised model file (expected a Hugging Face directory with config.json "
-                "and safetensors, or a llama2.c v0 checkpoint)");
+                "and safetensors, a GGUF file, or a llama2.c v0 checkpoint)");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "model/checkpoint.h"
+#include "model/gguf_config.h"
 #include "model/llama2c_header.h"
 #include "model/tensor_layout.h"
 
@@ -44,6 +45,19 @@ ModelSummary describeModel(const fs::path& path) {
             dtypes.insert(std::string(dtypeName(v.dtype)));
         }
         for (const auto& d : dtypes) s.storedDtype += (s.storedDtype.empty() ? "" : "+") + d;
+    } else if (probeGguf(path)) {
+        const auto file = GgufFile::open(path);
+        s.format = "gguf";
+        s.config = ggufModelConfig(*file);
+        checkGgufTensorsPresent(*file, s.config);  // people run `info` to check a download
+        std::set<std::string> types;
+        for (const GgufTensorInfo& t : file->tensors()) {
+            s.totalParams += t.numel();
+            types.insert(ggmlTypeName(t.type));
+        }
+        for (const auto& t : types) s.storedDtype += (s.storedDtype.empty() ? "" : "+") + t;
+        s.bytesOnDisk = static_cast<int64_t>(fs::file_size(path));
+        s.files.push_back(path.filename().string());
     } else {
         const auto header = probeLlama2c(path);
         if (!header) {

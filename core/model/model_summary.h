@@ -20,7 +20,7 @@ struct LayerSummary {
 /// this is instant even for a 70B checkpoint). Plain data, usable from Qt code.
 struct ModelSummary {
     std::filesystem::path path;
-    std::string format;  ///< "hf-safetensors" or "llama2c"
+    std::string format;  ///< "hf-safetensors", "gguf" or "llama2c"
     ModelConfig config;
     std::string storedDtype;  ///< dtype of the weights on disk, e.g. "BF16"
     int64_t totalParams = 0;  ///< every stored parameter (tied embeddings counted once)

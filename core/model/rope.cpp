@@ -18,6 +18,9 @@ at::Tensor ropeInverseFrequencies(const ModelConfig& c) {
         case RopeScaling::Type::Linear:
             invFreq = invFreq / s.factor;
             break;
+        case RopeScaling::Type::Factors:
+            invFreq = invFreq / at::tensor(s.factors, at::TensorOptions().dtype(at::kDouble)).to(at::kFloat);
+            break;
         case RopeScaling::Type::Llama3: {
             const double oldContext = static_cast<double>(s.originalMaxPositions);
             const double lowFreqWavelen = oldContext / s.lowFreqFactor;

@@ -10,6 +10,10 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/families/nemotron_nas.cpp
     ${CMAKE_CURRENT_LIST_DIR}/families/qwen2.cpp
     ${CMAKE_CURRENT_LIST_DIR}/fingerprint.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/ggml_types.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_config.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_file.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_writer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/llama2c_header.cpp
     ${CMAKE_CURRENT_LIST_DIR}/model_summary.cpp
     ${CMAKE_CURRENT_LIST_DIR}/safetensors.cpp
@@ -20,6 +24,8 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp
     ${CMAKE_CURRENT_LIST_DIR}/forward.cpp
     ${CMAKE_CURRENT_LIST_DIR}/generation.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/ggml_codec.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_loader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hf_loader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/llama2c.cpp
     ${CMAKE_CURRENT_LIST_DIR}/model.cpp

@@ -8,6 +8,7 @@
 #include "pruning/export_options.h"
 #include "pruning/export_tensors.h"
 #include "pruning/export_writer.h"
+#include "pruning/gguf_export.h"
 
 namespace lamina {
 
@@ -82,12 +83,16 @@ std::vector<std::string> copyTokenizerFiles(const fs::path& sourceDir, const fs:
 ExportFormat parseExportFormat(const std::string& text) {
     if (text == "hf") return ExportFormat::Hf;
     if (text == "decilm") return ExportFormat::DeciLm;
-    throw Error("export format '" + text + "': expected hf or decilm");
+    if (text == "gguf") return ExportFormat::Gguf;
+    throw Error("export format '" + text + "': expected hf, decilm or gguf");
 }
 
 void exportPrunedModel(const Model& original, const PruningPlan& plan, const fs::path& sourceDir,
-                       const fs::path& outDir, ExportFormat format, const ProgressFn& progress) {
-    exportPrunedModel(original, plan, sourceDir, outDir, format, progress, ExportOptions{});
+                       const fs::path& outDir, ExportFormat format, const ProgressFn& progress,
+                       std::optional<GgmlType> ggufType) {
+    ExportOptions options;
+    options.ggufType = ggufType;
+    exportPrunedModel(original, plan, sourceDir, outDir, format, progress, options);
 }
 
 void exportPrunedModel(const Model& original, const PruningPlan& plan, const fs::path& sourceDir,
@@ -96,9 +101,13 @@ void exportPrunedModel(const Model& original, const PruningPlan& plan, const fs:
     fs::path target = fs::absolute(outDir).lexically_normal();
     if (target.filename().empty()) target = target.parent_path();  // "out/"
     if (target.filename().empty() || target.filename() == "..") {
-        throw Error(outDir.string() + ": not a usable output directory name");
+        throw Error(outDir.string() + ": not a usable output name");
     }
-    checkOutDir(target);
+    if (format != ExportFormat::Gguf) {
+        checkOutDir(target);
+    } else if (fs::exists(target)) {
+        throw Error(outDir.string() + ": exists; refusing to overwrite it");
+    }
     if (!fs::exists(sourceDir)) throw Error(sourceDir.string() + ": no such file or directory");
     if (!plan.family.empty() && plan.family != original.config.family) {
         throw Error(outDir.string() + ": the plan is for a " + plan.family + " model, the source (" +
@@ -107,13 +116,16 @@ void exportPrunedModel(const Model& original, const PruningPlan& plan, const fs:
     const StoredDtypes dtypes(sourceDir);
     bool rounded = false;
     const std::shared_ptr<const Model> pruned = storedPrunedModel(original, plan, dtypes, &rounded);
-    checkExportable(original, *pruned, format, outDir.string());
-    const nlohmann::json sourceConfig = sourceConfigJson(sourceDir, original.config);
-    const std::vector<ExportTensor> tensors = exportTensors(original, *pruned, format, dtypes);
-
+    if (format != ExportFormat::Gguf) checkExportable(original, *pruned, format, outDir.string());
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     if (ec) throw Error(target.parent_path().string() + ": cannot create: " + ec.message());
+    if (format == ExportFormat::Gguf) {
+        writeGgufModel(original, *pruned, dtypes, sourceDir, target, options.ggufType, progress);
+        return;
+    }
+    const nlohmann::json sourceConfig = sourceConfigJson(sourceDir, original.config);
+    const std::vector<ExportTensor> tensors = exportTensors(original, *pruned, format, dtypes);
     StagingDir staging(target);
     writeCheckpointTensors(staging.path(), tensors, options.maxShardBytes, progress);
     const std::vector<std::string> copied = copyTokenizerFiles(sourceDir, staging.path());

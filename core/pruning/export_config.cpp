@@ -24,6 +24,9 @@ json ropeScalingJson(const RopeScaling& r) {
                     {"low_freq_factor", r.lowFreqFactor},
                     {"high_freq_factor", r.highFreqFactor},
                     {"original_max_position_embeddings", r.originalMaxPositions}};
+        case RopeScaling::Type::Factors:
+            throw Error("RoPE factors read from a GGUF file (rope_freqs) have no Hugging Face "
+                        "rope_scaling form; export this model as gguf");
     }
     return nullptr;
 }
@@ -235,8 +238,8 @@ json exportConfig(const json& source, const Model& original, const Model& pruned
             fs::is_directory(sourceDir)
                 ? "the source directory has no tokenizer files; add them before loading with "
                   "transformers"
-                : "not copied: a llama2.c checkpoint has no Hugging Face tokenizer files (its "
-                  "tokenizer.bin is not readable by transformers); add a tokenizer before "
+                : "not copied: a llama2.c or GGUF file has no Hugging Face tokenizer files "
+                  "(transformers cannot read their vocabularies); add a tokenizer before "
                   "loading with transformers";
     }
     std::vector<std::string> removed;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "pruning/export.h"
 #include "pruning/export_writer.h"
@@ -12,6 +13,7 @@ namespace lamina {
 
 struct ExportOptions {
     int64_t maxShardBytes = kDefaultShardBytes;  ///< tests lower it to exercise sharding
+    std::optional<GgmlType> ggufType;             ///< Gguf: the weights' type
 };
 
 /// `exportPrunedModel` with `options`.

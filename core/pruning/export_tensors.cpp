@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "model/checkpoint.h"
+#include "model/gguf_file.h"
 #include "model/weight_loader.h"
 #include "pruning/apply_plan.h"
 
@@ -27,6 +28,15 @@ bool isAttention(const std::string& suffix) {
 }  // namespace
 
 StoredDtypes::StoredDtypes(const fs::path& source) {
+    if (!fs::is_directory(source) && probeGguf(source)) {  // the embedding's float type
+        const auto file = GgufFile::open(source);
+        if (const GgufTensorInfo* embed = file->tensor("token_embd.weight")) {
+            mFallback = embed->type == GgmlType::F16    ? at::kHalf
+                        : embed->type == GgmlType::Bf16 ? at::kBFloat16
+                                                        : at::kFloat;
+        }
+        return;
+    }
     if (!fs::is_directory(source)) return;  // llama2.c: float32 throughout
     const Checkpoint ck = Checkpoint::open(source);
     for (const std::string& name : ck.tensorNames()) {

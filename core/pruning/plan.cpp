@@ -1,5 +1,6 @@
 #include "pruning/plan.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -70,6 +71,21 @@ int64_t removedSublayers(const std::vector<PlanOperation>& operations) {
 }
 
 int64_t PruningPlan::removedSublayers() const { return lamina::removedSublayers(operations); }
+
+int64_t PruningPlan::keptBlocks() const {
+    std::vector<int> lost(static_cast<std::size_t>(std::max<int64_t>(layers, 0)), 0);  // sublayers
+    int64_t merged = 0;
+    for (const PlanOperation& o : operations) {
+        if (o.isMerge()) {
+            merged += o.lastLayer - o.layer;
+        } else if (o.layer >= 0 && o.layer < layers) {
+            lost[static_cast<std::size_t>(o.layer)] += o.op == PlanOperation::Op::DropBlock ? 2 : 1;
+        }
+    }
+    int64_t kept = layers - merged;
+    for (const int n : lost) kept -= n >= 2 ? 1 : 0;
+    return kept;
+}
 
 nlohmann::json planToJson(const PruningPlan& plan) {
     nlohmann::json ops = nlohmann::json::array();

@@ -42,6 +42,9 @@ struct PruningPlan {
     Ablation dropAblation() const;
     /// Attention and FFN sublayers removed (a merge of k blocks removes 2(k−1)).
     int64_t removedSublayers() const;
+    /// Blocks of the pruned model that compute something: not dropped, not merged into
+    /// another, not stripped of both sublayers.
+    int64_t keptBlocks() const;
 };
 
 /// Attention and FFN sublayers that `operations` (non-overlapping) remove: a block drop counts

@@ -32,4 +32,5 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/export_config.cpp
     ${CMAKE_CURRENT_LIST_DIR}/export_tensors.cpp
     ${CMAKE_CURRENT_LIST_DIR}/export_writer.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_export.cpp
 )

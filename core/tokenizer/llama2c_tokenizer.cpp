@@ -109,6 +109,20 @@ Llama2cTokenizer::Llama2cTokenizer(const std::filesystem::path& path, int64_t vo
         piece.resize(std::strlen(piece.c_str()));
         mPieces.push_back(std::move(piece));
     }
+    index();
+}
+
+Llama2cTokenizer::Llama2cTokenizer(std::vector<std::string> pieces, std::vector<float> scores,
+                                   std::string fingerprint)
+    : mPieces(std::move(pieces)), mScores(std::move(scores)), mFingerprint(std::move(fingerprint)) {
+    if (mPieces.size() < 3 || mPieces.size() != mScores.size()) {
+        throw Error(mFingerprint + ": " + std::to_string(mPieces.size()) + " pieces and " +
+                    std::to_string(mScores.size()) + " scores");
+    }
+    index();
+}
+
+void Llama2cTokenizer::index() {
     mLookup.reserve(mPieces.size());
     for (std::size_t i = 0; i < mPieces.size(); ++i) {
         mLookup.emplace(mPieces[i], static_cast<TokenId>(i));  // duplicates: the lowest id

@@ -16,6 +16,10 @@ class Llama2cTokenizer : public Tokenizer {
 public:
     // Reads `vocabSize` entries of `path`; throws `Error` on a truncated or inconsistent file.
     Llama2cTokenizer(const std::filesystem::path& path, int64_t vocabSize);
+    /// The same algorithm over given pieces (with ' ' for SentencePiece's "▁") and scores,
+    /// e.g. a GGUF file's `llama` vocabulary; `fingerprint` identifies their source.
+    Llama2cTokenizer(std::vector<std::string> pieces, std::vector<float> scores,
+                     std::string fingerprint);
     Llama2cTokenizer(const Llama2cTokenizer&) = delete;  // mLookup points into mPieces
     Llama2cTokenizer& operator=(const Llama2cTokenizer&) = delete;
 
@@ -27,11 +31,18 @@ public:
     std::optional<TokenId> eosId() const override { return kEos; }
     std::string fingerprint() const override { return mFingerprint; }
 
+    /// The merge score of `id` (0 for an id outside the vocabulary).
+    float score(TokenId id) const {
+        return id < 0 || static_cast<std::size_t>(id) >= mScores.size() ? 0.0F
+                                                                          : mScores[static_cast<std::size_t>(id)];
+    }
+
 private:
     static constexpr TokenId kUnk = 0;
     static constexpr TokenId kBos = 1;
     static constexpr TokenId kEos = 2;
 
+    void index();  // builds mLookup
     std::optional<TokenId> find(std::string_view piece) const;
     // run.c's repeated "merge the best-scoring adjacent pair", in O(n log n).
     void merge(std::vector<TokenId>& tokens) const;

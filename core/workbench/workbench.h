@@ -65,7 +65,8 @@ public:
     /// Evaluates the model, pruned by `plan` when given.
     std::vector<TaskOutcome> evaluate(const EvalRequest& request, const PruningPlan* plan,
                                       const ProgressFn& progress = {});
-    /// Writes the pruned model (`format`: "hf" | "decilm"), as `lamina-cli apply` does.
+    /// Writes the pruned model (`format`: "hf" | "decilm" | "gguf" | "gguf:<f32|f16|bf16|q8_0>"),
+    /// as `lamina-cli apply` does.
     void exportModel(const PruningPlan& plan, const std::filesystem::path& out,
                      const std::string& format, const ProgressFn& progress = {});
 

@@ -58,6 +58,58 @@ put("fuzz_safetensors", "dtypes.safetensors",
     safetensors_bytes([("a", "F32", [2, 2]), ("b", "F16", [3]), ("c", "BF16", [1, 1, 2]),
                        ("d", "I64", [1]), ("e", "F32", [0, 4])], {"format": "pt"}))
 
+# GGUF: the golden files' headers (cut where the tensor data starts), and one small complete
+# llama file (1 block, dim 32, a 260-token SentencePiece-style vocabulary).
+def gguf_string(text):
+    data = text.encode()
+    return struct.pack("<Q", len(data)) + data
+
+
+def gguf_file(kvs, tensors):
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs))
+    for key, kind, value in kvs:
+        out += gguf_string(key) + struct.pack("<I", kind)
+        if kind == 8:
+            out += gguf_string(value)
+        elif kind == 9:
+            element, items = value
+            out += struct.pack("<IQ", element, len(items))
+            for item in items:
+                out += gguf_string(item) if element == 8 else struct.pack("<f" if element == 6 else "<i", item)
+        else:
+            out += struct.pack({4: "<I", 6: "<f", 7: "<?"}[kind], value)
+    offset, blobs = 0, b""
+    for name, dims in tensors:
+        out += gguf_string(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", d) for d in dims)
+        out += struct.pack("<IQ", 0, offset)
+        size = 4
+        for d in dims:
+            size *= d
+        blob = struct.pack(f"<{size // 4}f", *[0.01 * (i % 7) for i in range(size // 4)])
+        blobs += blob + b"\0" * ((-len(blob)) % 32)
+        offset += len(blob) + (-len(blob)) % 32
+    return out + b"\0" * ((-len(out)) % 32) + blobs
+
+
+for path in sorted(glob.glob(f"{shared}/golden/gguf/*.gguf")):
+    with open(path, "rb") as f:
+        put("fuzz_gguf", os.path.basename(path) + ".header", f.read(800_000))
+tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)] + ["\u2581a"]
+put("fuzz_gguf", "small.gguf", gguf_file(
+    [("general.architecture", 8, "llama"), ("llama.block_count", 4, 1),
+     ("llama.embedding_length", 4, 32), ("llama.feed_forward_length", 4, 64),
+     ("llama.attention.head_count", 4, 4), ("llama.attention.head_count_kv", 4, 2),
+     ("llama.attention.layer_norm_rms_epsilon", 6, 1e-5), ("llama.context_length", 4, 64),
+     ("tokenizer.ggml.model", 8, "llama"), ("tokenizer.ggml.tokens", 9, (8, tokens)),
+     ("tokenizer.ggml.scores", 9, (6, [-float(i) for i in range(len(tokens))])),
+     ("tokenizer.ggml.token_type", 9, (5, [3, 3, 3] + [6] * 256 + [1]))],
+    [("token_embd.weight", [32, 260]), ("output_norm.weight", [32]),
+     ("blk.0.attn_norm.weight", [32]), ("blk.0.attn_q.weight", [32, 32]),
+     ("blk.0.attn_k.weight", [32, 16]), ("blk.0.attn_v.weight", [32, 16]),
+     ("blk.0.attn_output.weight", [32, 32]), ("blk.0.ffn_norm.weight", [32]),
+     ("blk.0.ffn_gate.weight", [32, 64]), ("blk.0.ffn_up.weight", [32, 64]),
+     ("blk.0.ffn_down.weight", [64, 32])]))
+
 # Shard index: the real one, and one matching the two shards fuzz_checkpoint_index writes.
 for path in glob.glob(f"{shared}/models/*/model.safetensors.index.json"):
     put("fuzz_checkpoint_index", "real.index.json", open(path, "rb").read())

@@ -28,6 +28,7 @@
 #include "pruning/export.h"
 #include "pruning/export_options.h"
 #include "pruning/export_tensors.h"
+#include "plan_text.h"
 #include "tiny_model.h"
 
 using namespace lamina;
@@ -69,37 +70,8 @@ void writeDeciCompatibleModel(const fs::path& dir, bool qwen2) {
     std::ofstream(dir / "tokenizer_config.json") << "{\"model_max_length\": 128}\n";
 }
 
-// "a1 m2 b3 rdsc:1-3" → drop_attn 1, drop_mlp 2, drop_block 3, merge [1,3] with rdsc.
-json operations(const std::string& text) {
-    json ops = json::array();
-    std::istringstream in(text);
-    std::string word;
-    while (in >> word) {
-        const auto colon = word.find(':');
-        if (colon != std::string::npos) {
-            const auto dash = word.find('-', colon);
-            ops.push_back({{"op", "merge"},
-                           {"formula", word.substr(0, colon)},
-                           {"layers",
-                            {std::stoll(word.substr(colon + 1, dash - colon - 1)),
-                             std::stoll(word.substr(dash + 1))}}});
-            continue;
-        }
-        const char* op = word[0] == 'a' ? "drop_attn" : word[0] == 'm' ? "drop_mlp" : "drop_block";
-        ops.push_back({{"op", op}, {"layer", std::stoll(word.substr(1))}});
-    }
-    return ops;
-}
-
 PruningPlan makePlan(const Model& m, const fs::path& source, const std::string& ops) {
-    const json doc = {{"schema", 1},
-                      {"model",
-                       {{"fingerprint", modelFingerprint(source)},
-                        {"family", m.config.family},
-                        {"layers", m.numLayers()}}},
-                      {"method", {{"name", "test"}}},
-                      {"operations", operations(ops)}};
-    return planFromJson(doc.dump(), "test-plan.json");
+    return test::planFromText(m, source, ops);
 }
 
 at::Tensor logits(const Model& m) {
@@ -127,8 +99,7 @@ class TestExport : public QObject {
     fs::path resolve(const QString& name) const {
         if (name == "deci-llama") return mDeci;
         if (name == "deci-qwen2") return mDeciQwen;
-        if (name == "stories260K.bin") return sharedDir() / "models/stories260K/llama2c/stories260K.bin";
-        return sharedDir() / "models" / name.toStdString();
+        return test::fixtureModel(name.toStdString());
     }
 
 private Q_SLOTS:
@@ -145,7 +116,8 @@ private Q_SLOTS:
     void parsesFormats() {
         QVERIFY(parseExportFormat("hf") == ExportFormat::Hf);
         QVERIFY(parseExportFormat("decilm") == ExportFormat::DeciLm);
-        expectError([] { parseExportFormat("gguf"); }, {"gguf", "hf or decilm"});
+        QVERIFY(parseExportFormat("gguf") == ExportFormat::Gguf);
+        expectError([] { parseExportFormat("onnx"); }, {"onnx", "hf, decilm or gguf"});
     }
 
     // The ffn_mult written for a width maps back to it the way vLLM / llama.cpp compute it.
