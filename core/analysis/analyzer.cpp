@@ -68,7 +68,8 @@ Taps tapsInto(ChunkSites& sites, bool attnOut, bool mlpOut, const std::function<
 void consumeChunk(const Model& model, const ChunkSites& c, bool needBi, bool needAngular,
                   TapSweep& sweep, std::vector<std::vector<at::Tensor>>& last) {
     const int64_t L = model.numLayers(), d = model.config.hiddenSize;
-    auto flat = [d](const at::Tensor& x) { return x.reshape({-1, d}); };
+    // An absent sublayer (a pruned import) outputs exactly zero.
+    auto flat = [d, &c](const at::Tensor& x) { return x.defined() ? x.reshape({-1, d}) : at::zeros_like(c.h[0]).reshape({-1, d}); };
     if (sweep.residual) {
         std::vector<at::Tensor> sites;
         for (const auto& x : c.h) sites.push_back(flat(x));
@@ -88,7 +89,7 @@ void consumeChunk(const Model& model, const ChunkSites& c, bool needBi, bool nee
         };
         for (int64_t i = 0; i < L; ++i) {
             const auto k = static_cast<std::size_t>(i);
-            const at::Tensor mid = c.h[k] + c.attn[k];
+            const at::Tensor mid = c.attn[k].defined() ? c.h[k] + c.attn[k] : c.h[k];
             sweep.biCos[2 * i] += cosSum(c.h[k], mid);
             sweep.biCos[2 * i + 1] += cosSum(mid, c.h[k + 1]);
             sweep.biCos[2 * L + i] += cosSum(c.h[k], c.h[k + 1]);

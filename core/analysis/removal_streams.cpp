@@ -51,9 +51,9 @@ at::Tensor resume(const Model& model, const Stream& s, const Ablation& before, c
     const int64_t L = model.numLayers(), l = unit.layer, entry = entryBlock(unit);
     const auto li = static_cast<std::size_t>(l);
     // Removing block l's FFN leaves its attention output: continue from h_l + attn_l (or from
-    // h_l when that attention is removed already).
-    const at::Tensor& start =
-        unit.kind == Unit::Kind::Mlp && !before.attnRemoved(l) ? s.mid[li] : s.h[li];
+    // h_l when that attention is removed already, or absent from the model: a pruned import).
+    const bool attentionRan = !before.attnRemoved(l) && model.blocks[li].hasAttention();
+    const at::Tensor& start = unit.kind == Unit::Kind::Mlp && attentionRan ? s.mid[li] : s.h[li];
     if (record == nullptr) return runBlocks(model, start, entry, L, after);
     *record = s;
     for (int64_t i = l; i < L; ++i) record->mid[static_cast<std::size_t>(i)] = at::Tensor();

@@ -50,7 +50,7 @@ UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindow
                 if (u.layer > j) continue;
                 if (u.layer < j) s = runBlocks(model, s, j, j + 1, ablations[k]);
                 else if (u.kind == Unit::Kind::Attn) s = runBlocks(model, h, j, j + 1, ablations[k]);
-                else if (u.kind == Unit::Kind::Mlp) s = h + attnOut;  // block j without its FFN
+                else if (u.kind == Unit::Kind::Mlp) s = attnOut.defined() ? h + attnOut : h;  // block j without its FFN
                 else s = h;                                           // block j skipped
                 ++done;
             }

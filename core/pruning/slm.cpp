@@ -1,5 +1,7 @@
 #include "pruning/slm.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -108,9 +110,20 @@ SlmResult runSlm(const Model& model, const TokenWindows& calibration, const SlmO
     const ProgressFn pollFn = [&](int64_t, int64_t) { return !progress || progress(done, total); };
 
     SlmEvaluator evaluator(model, calibration, options.formula, r.lowest, r.highest, r.batch, poll);
+    // A window over a block that lacks a sublayer (a pruned import) cannot be merged: NaN is
+    // never above the threshold, so the window closes there.
+    const auto mergeable = [&](int64_t low, int64_t high) {
+        for (int64_t i = low; i <= high; ++i) {
+            const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
+            if (!b.hasAttention() || !b.hasMlp()) return false;
+        }
+        return true;
+    };
     const SlmPath path = decide(options.threshold, r.lowest, r.highest,
                                 [&](const std::vector<SlmWindow>& committed, int64_t low, int64_t high) {
-                                    const double s = evaluator.similarity(committed, low, high);
+                                    const double s = mergeable(low, high)
+                                                         ? evaluator.similarity(committed, low, high)
+                                                         : std::numeric_limits<double>::quiet_NaN();
                                     reportProgress(progress, ++done, total);
                                     return s;
                                 });

@@ -13,12 +13,13 @@ const char* unitSetName(UnitSet units) { return nameIn(kNames, units); }
 
 UnitSet parseUnitSet(const std::string& name) { return valueIn(kNames, name, "units"); }
 
-std::vector<Unit> candidateUnits(UnitSet units, int64_t numLayers, int64_t first) {
+std::vector<Unit> candidateUnits(UnitSet units, const ModelConfig& config, int64_t first) {
     std::vector<Unit> out;
-    for (int64_t i = first; i < numLayers; ++i) {
-        if (units == UnitSet::Sublayer || units == UnitSet::Attn) out.push_back({Unit::Kind::Attn, i});
-        if (units == UnitSet::Sublayer || units == UnitSet::Mlp) out.push_back({Unit::Kind::Mlp, i});
-        if (units == UnitSet::Block) out.push_back({Unit::Kind::Block, i});
+    for (int64_t i = first; i < config.numLayers; ++i) {
+        const bool attn = config.hasAttention(i), mlp = config.hasMlp(i);
+        if ((units == UnitSet::Sublayer || units == UnitSet::Attn) && attn) out.push_back({Unit::Kind::Attn, i});
+        if ((units == UnitSet::Sublayer || units == UnitSet::Mlp) && mlp) out.push_back({Unit::Kind::Mlp, i});
+        if (units == UnitSet::Block && (attn || mlp)) out.push_back({Unit::Kind::Block, i});
     }
     return out;
 }

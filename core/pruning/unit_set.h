@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "model/config.h"
+
 #include "model/unit.h"
 
 namespace lamina {
@@ -16,7 +18,9 @@ const char* unitSetName(UnitSet units);
 /// Throws `Error` naming the accepted names.
 UnitSet parseUnitSet(const std::string& name);
 
-/// The units of `units` in blocks [first, numLayers), depth order (attn.i before mlp.i).
-std::vector<Unit> candidateUnits(UnitSet units, int64_t numLayers, int64_t first = 0);
+/// The units of `units` in blocks [first, numLayers) that `config`'s model has (an
+/// already-pruned import lacks some sublayers; removing those would change nothing), depth
+/// order (attn.i before mlp.i).
+std::vector<Unit> candidateUnits(UnitSet units, const ModelConfig& config, int64_t first = 0);
 
 }  // namespace lamina

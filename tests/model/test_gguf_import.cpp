@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "analysis/unit_removal.h"
 #include "cli_runner.h"
 #include "common/error.h"
 #include "common/runtime.h"
@@ -22,6 +23,7 @@
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/export.h"
+#include "pruning/unit_set.h"
 #include "plan_text.h"
 #include "tiny_model.h"
 #include "tokenizer/tokenizer_for_model.h"
@@ -206,6 +208,41 @@ private Q_SLOTS:
         expectBroken(patched(typeAt, 99, 4), "unknown tensor type");
         expectBroken(patched(typeAt + 4, uint64_t{1} << 40, 8), "offset out of range");
         expectBroken(patched(typeAt + 4, 3, 8), "unaligned offset");
+    }
+
+    // A pruned import lacks sublayers: removing one of those changes nothing, the FFN of a
+    // block without attention is scored from that block's input, and pruning methods do not
+    // offer the absent ones (both scoring paths; compared with a direct evaluation).
+    void analysisOfAPrunedImport() {
+        const fs::path source = student();
+        const auto original = loadModel(source);
+        const fs::path out = fresh();
+        exportPrunedModel(*original, makePlan(*original, source, "a3 m5 b9"), source, out,
+                          ExportFormat::Gguf, {}, GgmlType::F32);
+        const auto model = loadModel(out);
+        QCOMPARE(model->numLayers(), int64_t{15});
+        QVERIFY(!model->blocks[3].hasAttention() && !model->blocks[5].hasMlp());
+        const TokenWindows w = test::randomWindows(2, 24, 32000);
+        const std::vector<Unit> units = {{Unit::Kind::Attn, 3}, {Unit::Kind::Mlp, 5},
+                                         {Unit::Kind::Mlp, 3}, {Unit::Kind::Block, 3}};
+        for (const bool layered : {false, true}) {
+            RemovalOptions options;
+            options.layerByLayer = layered;
+            const UnitRemovalScores r = scoreUnitRemovals(*model, w, units, options);
+            QCOMPARE(r.perplexity[0], r.basePerplexity);
+            QCOMPARE(r.perplexity[1], r.basePerplexity);
+            for (std::size_t k = 2; k < units.size(); ++k) {
+                Ablation a;
+                a.remove(units[k]);
+                const double direct = evaluatePerplexity(*model, w, a).perplexity;
+                QVERIFY2(std::fabs(r.perplexity[k] / direct - 1) < 1e-5,
+                         qPrintable(QString("%1: %2 vs %3").arg(QString::fromStdString(units[k].label()))
+                                        .arg(r.perplexity[k]).arg(direct)));
+            }
+        }
+        const std::vector<Unit> candidates = candidateUnits(UnitSet::Sublayer, model->config);
+        QCOMPARE(candidates.size(), std::size_t{28});
+        for (const Unit& u : candidates) QVERIFY(u.label() != "attn.3" && u.label() != "mlp.5");
     }
 
     void cliInfoAndPplReadGguf() {

@@ -16,7 +16,7 @@ void describe(const PruneOptions& o, nlohmann::json& j) {
 
 Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn& progress) {
     GreedySearch search;
-    search.candidates = candidateUnits(o.unitsOrDefault(), context.numLayers(), o.protectFirst);
+    search.candidates = candidateUnits(o.unitsOrDefault(), context.config(), o.protectFirst);
     search.criterion = GreedyCriterion::Divergence;
     search.divergence = o.divergence;
     search.maxSteps = o.maxSteps;

@@ -13,7 +13,7 @@ void describe(const PruneOptions& o, nlohmann::json& j) { j["units"] = unitSetNa
 Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn& progress) {
     const StagedProgress stages(progress, {1.0, 1.0});
     const ImportanceScores bi = context.analysisMetric(Metric::Bi, stages.stage(0));
-    const std::vector<Unit> units = candidateUnits(o.unitsOrDefault(), context.numLayers());
+    const std::vector<Unit> units = candidateUnits(o.unitsOrDefault(), context.config());
     Trajectory t = inScoreOrder(context, units, scoresOf(bi, units), o.maxSteps, stages.stage(1));
     t.scoreName = "bi";
     return t;

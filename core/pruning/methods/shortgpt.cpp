@@ -11,7 +11,7 @@ namespace {
 Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn& progress) {
     const StagedProgress stages(progress, {1.0, 1.0});
     const ImportanceScores bi = context.analysisMetric(Metric::Bi, stages.stage(0));
-    const std::vector<Unit> blocks = candidateUnits(o.unitsOrDefault(), context.numLayers());
+    const std::vector<Unit> blocks = candidateUnits(o.unitsOrDefault(), context.config());
     Trajectory t = inScoreOrder(context, blocks, scoresOf(bi, blocks), o.maxSteps, stages.stage(1));
     t.scoreName = "bi";
     return t;

@@ -10,7 +10,7 @@ namespace {
 
 Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn& progress) {
     GreedySearch search;
-    search.candidates = candidateUnits(o.unitsOrDefault(), context.numLayers());
+    search.candidates = candidateUnits(o.unitsOrDefault(), context.config());
     search.criterion = GreedyCriterion::Nll;
     search.maxSteps = o.maxSteps;
     Trajectory t = context.greedy(search, progress);
