@@ -21,10 +21,10 @@ int runApply(const std::vector<std::string>& argv) {
     const std::filesystem::path planPath = args.required("plan");
     const std::filesystem::path out = args.required("out");
     const ExportFormat format = parseExportFormat(args.valueOr("format", "hf"));
-    std::optional<GgmlType> ggufType;
+    std::optional<GgufTensorType> ggufType;
     if (const auto type = args.value("gguf-type")) {
         if (format != ExportFormat::Gguf) throw Error("--gguf-type needs --format gguf");
-        ggufType = parseGgmlType(*type, "--gguf-type");
+        ggufType = parseGgufTensorType(*type, "--gguf-type");
     }
     const PruningPlan plan = readPlan(planPath);
     checkPlanMatchesModel(plan, modelFingerprint(modelPath), modelPath.string(), planPath.string());

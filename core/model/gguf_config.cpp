@@ -34,7 +34,7 @@ void readRope(const GgufFile& f, const std::string& a, ModelConfig& c) {
                     "' is not supported (linear, or rope_freqs factors)");
     }
     if (const GgufTensorInfo* t = f.tensor("rope_freqs.weight")) {
-        if (t->type != GgmlType::F32 || t->numel() != c.headDim / 2) {
+        if (t->type != GgufTensorType::F32 || t->numel() != c.headDim / 2) {
             throw Error(f.path().string() + ": tensor 'rope_freqs.weight': expected " +
                         std::to_string(c.headDim / 2) + " f32 values");
         }
@@ -115,7 +115,7 @@ ModelConfig ggufModelConfig(const GgufFile& f) {
     for (std::size_t i = 0; i < c.blockShapes.size(); ++i) c.blockShapes[i] = {attention[i], mlp[i]};
     if (const auto bos = f.numberOr("tokenizer.ggml.bos_token_id")) c.bosTokenId = static_cast<int64_t>(*bos);
     if (const auto eos = f.numberOr("tokenizer.ggml.eos_token_id")) c.eosTokenId = static_cast<int64_t>(*eos);
-    c.storedDtype = ggmlTypeName(embed->type);
+    c.storedDtype = tensorTypeName(embed->type);
     return c;
 }
 

@@ -138,12 +138,12 @@ private:
             t.shape.insert(t.shape.begin(), static_cast<int64_t>(n));
         }
         const auto type = read<uint32_t>(t.name + " type");
-        const auto known = ggmlTypeFromId(type);
+        const auto known = tensorTypeFromId(type);
         if (!known) fail(t.name, "tensor type " + std::to_string(type) + " is not supported (f32, f16, bf16, q8_0)");
         t.type = *known;
-        if (!ggmlRowFits(t.type, t.shape.back())) fail(t.name, "rows do not fit " + ggmlTypeName(t.type));
+        if (!tensorRowFits(t.type, t.shape.back())) fail(t.name, "rows do not fit " + tensorTypeName(t.type));
         t.offset = read<uint64_t>(t.name + " offset");
-        t.bytes = ggmlBytes(t.type, numel);
+        t.bytes = tensorBytes(t.type, numel);
         return t;
     }
 

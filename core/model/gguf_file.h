@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/mapped_file.h"
-#include "model/ggml_types.h"
+#include "model/gguf_types.h"
 
 namespace lamina {
 
@@ -28,7 +28,7 @@ struct GgufMetaValue {
 struct GgufTensorInfo {
     std::string name;
     std::vector<int64_t> shape;  ///< row-major (torch order; the file stores it reversed)
-    GgmlType type = GgmlType::F32;
+    GgufTensorType type = GgufTensorType::F32;
     uint64_t offset = 0;         ///< from the start of the file
     uint64_t bytes = 0;
     int64_t numel() const;

@@ -1,7 +1,7 @@
 #include "model/gguf_loader.h"
 
 #include "common/error.h"
-#include "model/ggml_codec.h"
+#include "model/gguf_codec.h"
 #include "model/gguf_config.h"
 #include "model/gguf_file.h"
 
@@ -9,10 +9,10 @@ namespace lamina {
 
 namespace {
 
-at::ScalarType storedScalarType(GgmlType t) {
+at::ScalarType storedScalarType(GgufTensorType t) {
     switch (t) {
-        case GgmlType::F16: return at::kHalf;
-        case GgmlType::Bf16: return at::kBFloat16;
+        case GgufTensorType::F16: return at::kHalf;
+        case GgufTensorType::Bf16: return at::kBFloat16;
         default: return at::kFloat;
     }
 }
@@ -30,8 +30,8 @@ public:
                         ", the metadata expects " + text(shape));
         }
         at::Tensor out;
-        if (t->type == GgmlType::Q8_0) {
-            out = decodeGgml(reinterpret_cast<const uint8_t*>(mFile->data(*t)), t->type, shape);
+        if (t->type == GgufTensorType::Q8_0) {
+            out = decodeTensorData(reinterpret_cast<const uint8_t*>(mFile->data(*t)), t->type, shape);
         } else {
             const auto owner = mFile;
             out = at::from_blob(const_cast<std::byte*>(mFile->data(*t)), shape, [owner](void*) {},

@@ -70,7 +70,7 @@ uint64_t aligned(uint64_t n) { return (n + kGgufAlignment - 1) / kGgufAlignment 
 uint64_t GgufWriter::Tensor::bytes() const {
     uint64_t n = 1;
     for (int64_t s : shape) n *= static_cast<uint64_t>(s);
-    return ggmlBytes(type, n);
+    return tensorBytes(type, n);
 }
 
 void GgufWriter::set(const std::string& key, GgufValue value) {
@@ -83,10 +83,10 @@ void GgufWriter::set(const std::string& key, GgufValue value) {
     mValues.emplace_back(key, std::move(value));
 }
 
-void GgufWriter::addTensor(std::string name, std::vector<int64_t> shape, GgmlType type,
+void GgufWriter::addTensor(std::string name, std::vector<int64_t> shape, GgufTensorType type,
                            std::function<Bytes()> data) {
-    if (shape.empty() || !ggmlRowFits(type, shape.back())) {
-        throw Error("gguf: tensor '" + name + "' cannot be stored as " + ggmlTypeName(type));
+    if (shape.empty() || !tensorRowFits(type, shape.back())) {
+        throw Error("gguf: tensor '" + name + "' cannot be stored as " + tensorTypeName(type));
     }
     mTensors.push_back({std::move(name), std::move(shape), type, std::move(data)});
 }

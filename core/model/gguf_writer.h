@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/progress.h"
-#include "model/ggml_types.h"
+#include "model/gguf_types.h"
 
 namespace lamina {
 
@@ -29,7 +29,7 @@ public:
 
     /// Adds a tensor of `shape` (row-major, as torch writes it; the file stores the dims
     /// innermost first) whose bytes `data` returns in `type`'s encoding.
-    void addTensor(std::string name, std::vector<int64_t> shape, GgmlType type,
+    void addTensor(std::string name, std::vector<int64_t> shape, GgufTensorType type,
                    std::function<Bytes()> data);
 
     /// Writes the file atomically (temporary beside `path`, renamed when complete); progress
@@ -40,7 +40,7 @@ private:
     struct Tensor {
         std::string name;
         std::vector<int64_t> shape;
-        GgmlType type;
+        GgufTensorType type;
         std::function<Bytes()> data;
         uint64_t bytes() const;
     };

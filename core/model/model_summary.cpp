@@ -53,7 +53,7 @@ ModelSummary describeModel(const fs::path& path) {
         std::set<std::string> types;
         for (const GgufTensorInfo& t : file->tensors()) {
             s.totalParams += t.numel();
-            types.insert(ggmlTypeName(t.type));
+            types.insert(tensorTypeName(t.type));
         }
         for (const auto& t : types) s.storedDtype += (s.storedDtype.empty() ? "" : "+") + t;
         s.bytesOnDisk = static_cast<int64_t>(fs::file_size(path));

@@ -10,7 +10,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/families/nemotron_nas.cpp
     ${CMAKE_CURRENT_LIST_DIR}/families/qwen2.cpp
     ${CMAKE_CURRENT_LIST_DIR}/fingerprint.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/ggml_types.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_types.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_config.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_file.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_writer.cpp
@@ -24,7 +24,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp
     ${CMAKE_CURRENT_LIST_DIR}/forward.cpp
     ${CMAKE_CURRENT_LIST_DIR}/generation.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/ggml_codec.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_codec.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_loader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hf_loader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/llama2c.cpp

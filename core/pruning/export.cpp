@@ -89,7 +89,7 @@ ExportFormat parseExportFormat(const std::string& text) {
 
 void exportPrunedModel(const Model& original, const PruningPlan& plan, const fs::path& sourceDir,
                        const fs::path& outDir, ExportFormat format, const ProgressFn& progress,
-                       std::optional<GgmlType> ggufType) {
+                       std::optional<GgufTensorType> ggufType) {
     ExportOptions options;
     options.ggufType = ggufType;
     exportPrunedModel(original, plan, sourceDir, outDir, format, progress, options);

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "model/ggml_types.h"
+#include "model/gguf_types.h"
 #include "model/model.h"
 #include "pruning/plan.h"
 
@@ -28,6 +28,6 @@ ExportFormat parseExportFormat(const std::string& text);  ///< "hf" | "decilm" |
 void exportPrunedModel(const Model& original, const PruningPlan& plan,
                        const std::filesystem::path& sourceDir, const std::filesystem::path& outDir,
                        ExportFormat format, const ProgressFn& progress = {},
-                       std::optional<GgmlType> ggufType = std::nullopt);
+                       std::optional<GgufTensorType> ggufType = std::nullopt);
 
 }  // namespace lamina

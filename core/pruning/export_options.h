@@ -13,7 +13,7 @@ namespace lamina {
 
 struct ExportOptions {
     int64_t maxShardBytes = kDefaultShardBytes;  ///< tests lower it to exercise sharding
-    std::optional<GgmlType> ggufType;             ///< Gguf: the weights' type
+    std::optional<GgufTensorType> ggufType;             ///< Gguf: the weights' type
 };
 
 /// `exportPrunedModel` with `options`.

@@ -31,8 +31,8 @@ StoredDtypes::StoredDtypes(const fs::path& source) {
     if (!fs::is_directory(source) && probeGguf(source)) {  // the embedding's float type
         const auto file = GgufFile::open(source);
         if (const GgufTensorInfo* embed = file->tensor("token_embd.weight")) {
-            mFallback = embed->type == GgmlType::F16    ? at::kHalf
-                        : embed->type == GgmlType::Bf16 ? at::kBFloat16
+            mFallback = embed->type == GgufTensorType::F16    ? at::kHalf
+                        : embed->type == GgufTensorType::Bf16 ? at::kBFloat16
                                                         : at::kFloat;
         }
         return;

@@ -1,7 +1,7 @@
 #include "pruning/gguf_export.h"
 
 #include "common/error.h"
-#include "model/ggml_codec.h"
+#include "model/gguf_codec.h"
 #include "model/gguf_writer.h"
 #include "model/rope.h"
 #include "tokenizer/gguf_vocab.h"
@@ -34,11 +34,11 @@ std::string architectureOf(const Model& original, const Model& pruned) {
     return original.config.family == "qwen2" ? "qwen2" : "llama";
 }
 
-GgmlType defaultType(const StoredDtypes& dtypes) {
+GgufTensorType defaultType(const StoredDtypes& dtypes) {
     switch (dtypes.of("model.embed_tokens.weight")) {
-        case at::kBFloat16: return GgmlType::Bf16;
-        case at::kHalf: return GgmlType::F16;
-        default: return GgmlType::F32;
+        case at::kBFloat16: return GgufTensorType::Bf16;
+        case at::kHalf: return GgufTensorType::F16;
+        default: return GgufTensorType::F32;
     }
 }
 
@@ -75,16 +75,16 @@ std::vector<GgufBlock> exportedBlocks(const Model& pruned) {
 
 class TensorAdder {
 public:
-    TensorAdder(GgufWriter& writer, GgmlType type) : mWriter(writer), mType(type) {}
+    TensorAdder(GgufWriter& writer, GgufTensorType type) : mWriter(writer), mType(type) {}
 
     // Vectors are written as f32 (llama.cpp's norms and biases), matrices in the chosen type
     // (q8_0 rows that are not whole blocks: f16, as llama.cpp's quantizer does).
     void add(const std::string& name, const at::Tensor& value, int64_t ropeHeads = 0) {
-        const GgmlType type = value.dim() == 1 ? GgmlType::F32
-                              : ggmlRowFits(mType, value.size(-1)) ? mType
-                                                                   : GgmlType::F16;
+        const GgufTensorType type = value.dim() == 1 ? GgufTensorType::F32
+                              : tensorRowFits(mType, value.size(-1)) ? mType
+                                                                   : GgufTensorType::F16;
         mWriter.addTensor(name, value.sizes().vec(), type, [value, type, ropeHeads] {
-            return encodeGgml(ropeHeads > 0 ? interleaveRope(value, ropeHeads) : value, type);
+            return encodeTensorData(ropeHeads > 0 ? interleaveRope(value, ropeHeads) : value, type);
         });
     }
     void addFilled(const std::string& name, std::vector<int64_t> shape, float fill) {
@@ -93,7 +93,7 @@ public:
 
 private:
     GgufWriter& mWriter;
-    GgmlType mType;
+    GgufTensorType mType;
 };
 
 void addBlock(TensorAdder& t, const GgufBlock& g, int64_t i, const ModelConfig& c,
@@ -196,11 +196,11 @@ void checkExpressible(const Model& pruned, const std::string& arch, const std::s
 
 void writeGgufModel(const Model& original, const Model& pruned, const StoredDtypes& dtypes,
                     const fs::path& sourcePath, const fs::path& outFile,
-                    std::optional<GgmlType> type, const ProgressFn& progress) {
+                    std::optional<GgufTensorType> type, const ProgressFn& progress) {
     const ModelConfig& c = original.config;
     const std::string arch = architectureOf(original, pruned);
     checkExpressible(pruned, arch, outFile.string());
-    const GgmlType weights = type.value_or(defaultType(dtypes));
+    const GgufTensorType weights = type.value_or(defaultType(dtypes));
     const std::vector<GgufBlock> blocks = exportedBlocks(pruned);
     const GgufVocab vocab = ggufVocabulary(sourcePath, c.vocabSize);
 
@@ -208,7 +208,7 @@ void writeGgufModel(const Model& original, const Model& pruned, const StoredDtyp
     w.set("general.architecture", arch);
     w.set("general.name", fs::absolute(sourcePath).lexically_normal().filename().string());
     w.set("general.file_type", ggufFileType(weights));
-    if (weights == GgmlType::Q8_0) w.set("general.quantization_version", uint32_t{2});
+    if (weights == GgufTensorType::Q8_0) w.set("general.quantization_version", uint32_t{2});
     setHyperParameters(w, arch, c, blocks);
     setVocabulary(w, vocab);
 

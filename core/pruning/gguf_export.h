@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "common/progress.h"
-#include "model/ggml_types.h"
+#include "model/gguf_types.h"
 #include "model/model.h"
 #include "pruning/export_tensors.h"
 
@@ -21,6 +21,6 @@ namespace lamina {
 /// file for what GGUF cannot express, `Cancelled` on a stop request.
 void writeGgufModel(const Model& original, const Model& pruned, const StoredDtypes& dtypes,
                     const std::filesystem::path& sourcePath, const std::filesystem::path& outFile,
-                    std::optional<GgmlType> type, const ProgressFn& progress);
+                    std::optional<GgufTensorType> type, const ProgressFn& progress);
 
 }  // namespace lamina

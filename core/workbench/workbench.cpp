@@ -147,8 +147,8 @@ std::vector<TaskOutcome> Workbench::evaluate(const EvalRequest& request, const P
 void Workbench::exportModel(const PruningPlan& plan, const std::filesystem::path& out,
                             const std::string& format, const ProgressFn& progress) {
     const std::size_t colon = format.find(':');
-    std::optional<GgmlType> ggufType;
-    if (colon != std::string::npos) ggufType = parseGgmlType(format.substr(colon + 1), "GGUF type");
+    std::optional<GgufTensorType> ggufType;
+    if (colon != std::string::npos) ggufType = parseGgufTensorType(format.substr(colon + 1), "GGUF type");
     const ExportFormat f = parseExportFormat(format.substr(0, colon));
     const std::lock_guard<std::mutex> lock(mImpl->mutex);
     exportPrunedModel(*mImpl->model, plan, mImpl->modelPath, out, f, progress, ggufType);

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const auto& t : file->tensors()) {
             FUZZ_CHECK(file->tensor(t.name) != nullptr);
             FUZZ_CHECK(t.offset + t.bytes <= file->mapping()->size());
-            FUZZ_CHECK(t.bytes == lamina::ggmlBytes(t.type, static_cast<uint64_t>(t.numel())));
+            FUZZ_CHECK(t.bytes == lamina::tensorBytes(t.type, static_cast<uint64_t>(t.numel())));
             if (t.bytes == 0) continue;
             volatile std::byte first = file->data(t)[0];
             volatile std::byte last = file->data(t)[t.bytes - 1];

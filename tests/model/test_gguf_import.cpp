@@ -152,12 +152,12 @@ private Q_SLOTS:
         const TokenWindows w = test::randomWindows(4, 32, original->config.vocabSize);
         const double expected = evaluatePerplexity(*inMemory, w).meanNll;
         const fs::path f32 = fresh(), q8 = fresh();
-        exportPrunedModel(*original, plan, source, f32, ExportFormat::Gguf, {}, GgmlType::F32);
+        exportPrunedModel(*original, plan, source, f32, ExportFormat::Gguf, {}, GgufTensorType::F32);
         const double got = evaluatePerplexity(*loadModel(f32), w).meanNll;
         QVERIFY2(std::fabs(got - expected) <= 1e-5 * std::fabs(expected),
                  qPrintable(QString("%1 vs %2").arg(got, 0, 'g', 10).arg(expected, 0, 'g', 10)));
         if (original->config.hiddenSize % 32 == 0) {
-            exportPrunedModel(*original, plan, source, q8, ExportFormat::Gguf, {}, GgmlType::Q8_0);
+            exportPrunedModel(*original, plan, source, q8, ExportFormat::Gguf, {}, GgufTensorType::Q8_0);
             const double quantized = evaluatePerplexity(*loadModel(q8), w).meanNll;
             qInfo("%s %s: NLL f32 %.6f, q8_0 %.6f (PPL %+.3f %%)", qPrintable(model), qPrintable(ops),
                   expected, quantized, 100 * (std::exp(quantized - expected) - 1));
@@ -218,7 +218,7 @@ private Q_SLOTS:
         const auto original = loadModel(source);
         const fs::path out = fresh();
         exportPrunedModel(*original, makePlan(*original, source, "a3 m5 b9"), source, out,
-                          ExportFormat::Gguf, {}, GgmlType::F32);
+                          ExportFormat::Gguf, {}, GgufTensorType::F32);
         const auto model = loadModel(out);
         QCOMPARE(model->numLayers(), int64_t{15});
         QVERIFY(!model->blocks[3].hasAttention() && !model->blocks[5].hasMlp());

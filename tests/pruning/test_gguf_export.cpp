@@ -115,7 +115,7 @@ private Q_SLOTS:
         const auto model = loadModel(source);
         const fs::path out = freshOut();
         exportPrunedModel(*model, makePlan(*model, source, ""), source, out, ExportFormat::Gguf,
-                          {}, parseGgmlType(type.toStdString(), "type"));
+                          {}, parseGgufTensorType(type.toStdString(), "type"));
         const GgufSpecFile ours(out);
         const GgufSpecFile golden(sharedDir() / ("golden/gguf/student-" + type.toStdString() + ".gguf"));
         QCOMPARE(ours.tensors.size(), golden.tensors.size());
@@ -158,7 +158,7 @@ private Q_SLOTS:
         const PruningPlan plan = makePlan(*original, source, ops.toStdString());
         const auto pruned = applyPlan(*original, plan);
         const fs::path out = freshOut();
-        exportPrunedModel(*original, plan, source, out, ExportFormat::Gguf, {}, GgmlType::F32);
+        exportPrunedModel(*original, plan, source, out, ExportFormat::Gguf, {}, GgufTensorType::F32);
         const GgufSpecFile f(out);
         const ModelConfig& c = original->config;
         QCOMPARE(f.values.at("general.architecture").text, arch.toStdString());
@@ -234,7 +234,7 @@ private Q_SLOTS:
             const PruningPlan plan = makePlan(*original, source, ops);
             const auto pruned = applyPlan(*original, plan);
             const fs::path out = freshOut();
-            exportPrunedModel(*original, plan, source, out, ExportFormat::Gguf, {}, GgmlType::F32);
+            exportPrunedModel(*original, plan, source, out, ExportFormat::Gguf, {}, GgufTensorType::F32);
             const GgufSpecFile f(out);
             const int64_t hd = ops == "a1" ? original->config.headDim : 0;  // deci interleaves
             const BlockWeights& b = pruned->blocks[0];
@@ -252,7 +252,7 @@ private Q_SLOTS:
         const auto original = loadModel(source);
         const fs::path out = freshOut();
         exportPrunedModel(*original, makePlan(*original, source, "b1"), source, out,
-                          ExportFormat::Gguf, {}, GgmlType::F32);
+                          ExportFormat::Gguf, {}, GgufTensorType::F32);
         const GgufSpecFile f(out);
         const at::Tensor got = readF32(f, f.tensor("rope_freqs.weight"));
         const ModelConfig& c = original->config;
@@ -281,8 +281,8 @@ private Q_SLOTS:
         const auto model = loadModel(source);
         const PruningPlan plan = makePlan(*model, source, "b3 m7");
         const fs::path q8 = freshOut(), f32 = freshOut();
-        exportPrunedModel(*model, plan, source, q8, ExportFormat::Gguf, {}, GgmlType::Q8_0);
-        exportPrunedModel(*model, plan, source, f32, ExportFormat::Gguf, {}, GgmlType::F32);
+        exportPrunedModel(*model, plan, source, q8, ExportFormat::Gguf, {}, GgufTensorType::Q8_0);
+        exportPrunedModel(*model, plan, source, f32, ExportFormat::Gguf, {}, GgufTensorType::F32);
         const GgufSpecFile fq(q8), ff(f32);
         QCOMPARE(fq.values.at("general.file_type").number, 7.0);
         QCOMPARE(fq.tensor("blk.0.ffn_down.weight").type, 1u);

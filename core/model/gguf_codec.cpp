@@ -1,4 +1,4 @@
-#include "model/ggml_codec.h"
+#include "model/gguf_codec.h"
 
 #include <c10/util/BFloat16.h>
 #include <c10/util/Half.h>
@@ -34,18 +34,18 @@ std::vector<uint8_t> bytesOf(const at::Tensor& t) {
 
 }  // namespace
 
-std::vector<uint8_t> encodeGgml(const at::Tensor& t, GgmlType type) {
+std::vector<uint8_t> encodeTensorData(const at::Tensor& t, GgufTensorType type) {
     const int64_t row = t.dim() == 0 ? 1 : t.size(-1);
-    if (!ggmlRowFits(type, row)) {
+    if (!tensorRowFits(type, row)) {
         throw Error("a row of " + std::to_string(row) + " values cannot be stored as " +
-                    ggmlTypeName(type));
+                    tensorTypeName(type));
     }
     const at::Tensor cpu = t.cpu();
     switch (type) {
-        case GgmlType::F32: return bytesOf<float>(cpu.to(at::kFloat));
-        case GgmlType::F16: return bytesOf<c10::Half>(cpu.to(at::kHalf));
-        case GgmlType::Bf16: return bytesOf<c10::BFloat16>(cpu.to(at::kBFloat16));
-        case GgmlType::Q8_0: break;
+        case GgufTensorType::F32: return bytesOf<float>(cpu.to(at::kFloat));
+        case GgufTensorType::F16: return bytesOf<c10::Half>(cpu.to(at::kHalf));
+        case GgufTensorType::Bf16: return bytesOf<c10::BFloat16>(cpu.to(at::kBFloat16));
+        case GgufTensorType::Q8_0: break;
     }
     const at::Tensor f = cpu.to(at::kFloat).contiguous();
     const int64_t blocks = f.numel() / kQ8BlockValues;
@@ -57,7 +57,7 @@ std::vector<uint8_t> encodeGgml(const at::Tensor& t, GgmlType type) {
     return out;
 }
 
-at::Tensor decodeGgml(const uint8_t* data, GgmlType type, const std::vector<int64_t>& shape) {
+at::Tensor decodeTensorData(const uint8_t* data, GgufTensorType type, const std::vector<int64_t>& shape) {
     const auto f32 = at::TensorOptions().dtype(at::kFloat);
     auto copyAs = [&](at::ScalarType stored) {
         at::Tensor t = at::empty(shape, at::TensorOptions().dtype(stored));
@@ -65,10 +65,10 @@ at::Tensor decodeGgml(const uint8_t* data, GgmlType type, const std::vector<int6
         return t.to(at::kFloat);
     };
     switch (type) {
-        case GgmlType::F32: return copyAs(at::kFloat);
-        case GgmlType::F16: return copyAs(at::kHalf);
-        case GgmlType::Bf16: return copyAs(at::kBFloat16);
-        case GgmlType::Q8_0: break;
+        case GgufTensorType::F32: return copyAs(at::kFloat);
+        case GgufTensorType::F16: return copyAs(at::kHalf);
+        case GgufTensorType::Bf16: return copyAs(at::kBFloat16);
+        case GgufTensorType::Q8_0: break;
     }
     at::Tensor out = at::empty(shape, f32);
     float* y = out.data_ptr<float>();

@@ -1,6 +1,6 @@
 #pragma once
 
-// Tensor and metadata types of the GGUF v3 format (ggml's docs/gguf.md), the subset Lamina
+// Tensor and metadata types of the GGUF v3 format (as its specification, docs/gguf.md, defines them), the subset Lamina
 // reads and writes.
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 namespace lamina {
 
 /// ggml tensor types by their on-disk id.
-enum class GgmlType : uint32_t { F32 = 0, F16 = 1, Q8_0 = 8, Bf16 = 30 };
+enum class GgufTensorType : uint32_t { F32 = 0, F16 = 1, Q8_0 = 8, Bf16 = 30 };
 
 /// GGUF metadata value types by their on-disk id.
 enum class GgufValueType : uint32_t {
@@ -24,17 +24,17 @@ inline constexpr int64_t kQ8BlockValues = 32;   ///< values per q8_0 block (one 
 inline constexpr int64_t kQ8BlockBytes = 34;
 
 /// The type for an id a file names; nullopt for types Lamina does not handle.
-std::optional<GgmlType> ggmlTypeFromId(uint32_t id);
-std::string ggmlTypeName(GgmlType type);  ///< "f32", "f16", "bf16", "q8_0"
+std::optional<GgufTensorType> tensorTypeFromId(uint32_t id);
+std::string tensorTypeName(GgufTensorType type);  ///< "f32", "f16", "bf16", "q8_0"
 /// Parses "f32" | "f16" | "bf16" | "q8_0"; throws `Error` "<what> 'x': expected ...".
-GgmlType parseGgmlType(const std::string& name, const std::string& what);
+GgufTensorType parseGgufTensorType(const std::string& name, const std::string& what);
 
 /// Whether a row of `rowLength` values can be stored as `type` (q8_0 needs whole blocks).
-bool ggmlRowFits(GgmlType type, int64_t rowLength);
+bool tensorRowFits(GgufTensorType type, int64_t rowLength);
 /// Bytes of `values` values (a multiple of the row length for q8_0) stored as `type`.
-uint64_t ggmlBytes(GgmlType type, uint64_t values);
+uint64_t tensorBytes(GgufTensorType type, uint64_t values);
 
 /// llama.cpp's `general.file_type` for a file whose weights are mostly `type`.
-uint32_t ggufFileType(GgmlType type);
+uint32_t ggufFileType(GgufTensorType type);
 
 }  // namespace lamina
