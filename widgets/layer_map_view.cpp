@@ -59,11 +59,17 @@ QRect LayerMapView::cellRect(int64_t layer, int column) const {
     return {kLabel + column * (kCellW + kGap), y, kCellW, h - 2};
 }
 
+bool LayerMapView::absent(int64_t layer, int column) const {
+    const ModelConfig& c = mSummary.config;
+    if (layer >= c.numLayers) return false;
+    return column == 0 ? !c.hasAttention(layer) : !c.hasMlp(layer);
+}
+
 std::optional<Unit> LayerMapView::unitAt(const QPoint& pos) const {
     for (int64_t i = 0; i < mPlan.layers(); ++i) {
         if (cellRect(i, -1).contains(pos)) return Unit{Unit::Kind::Block, i};
-        if (cellRect(i, 0).contains(pos)) return Unit{Unit::Kind::Attn, i};
-        if (cellRect(i, 1).contains(pos)) return Unit{Unit::Kind::Mlp, i};
+        if (cellRect(i, 0).contains(pos) && !absent(i, 0)) return Unit{Unit::Kind::Attn, i};
+        if (cellRect(i, 1).contains(pos) && !absent(i, 1)) return Unit{Unit::Kind::Mlp, i};
     }
     return std::nullopt;
 }
@@ -95,6 +101,15 @@ void LayerMapView::paintEvent(QPaintEvent*) {
         p.setPen(pal.text().color());
         p.drawText(cellRect(i, -1), Qt::AlignRight | Qt::AlignVCenter, tr("block %1").arg(i));
         for (int column = 0; column < 2; ++column) {
+            if (absent(i, column)) {  // not in the checkpoint (a pruned import): an empty slot
+                const QRect r = cellRect(i, column);
+                p.setPen(QPen(pal.mid().color(), 1, Qt::DashLine));
+                p.setBrush(Qt::NoBrush);
+                p.drawRoundedRect(r, 3, 3);
+                p.setPen(pal.mid().color());
+                p.drawText(r, Qt::AlignCenter, tr("absent"));
+                continue;
+            }
             const SublayerState state = column == 0 ? mPlan.attnState(i) : mPlan.mlpState(i);
             const QColor kept = column == 0 ? attentionColor() : ffnColor();
             QColor fill = state == SublayerState::Kept ? kept.lighter(150)
@@ -142,6 +157,14 @@ bool LayerMapView::event(QEvent* event) {
     if (event->type() == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(event);
         const auto unit = unitAt(help->pos());
+        for (int64_t i = 0; i < mPlan.layers() && !unit; ++i) {
+            for (int column = 0; column < 2; ++column) {
+                if (absent(i, column) && cellRect(i, column).contains(help->pos())) {
+                    QToolTip::showText(help->globalPos(), tr("not in this checkpoint (removed before it was saved)"), this);
+                    return true;
+                }
+            }
+        }
         if (unit && unit->layer < static_cast<int64_t>(mSummary.layers.size())) {
             const LayerSummary& l = mSummary.layers[static_cast<std::size_t>(unit->layer)];
             const qint64 params = unit->kind == Unit::Kind::Attn  ? l.attnParams

@@ -42,6 +42,7 @@ protected:
 
 private:
     QRect cellRect(int64_t layer, int column) const;  // column 0 attn, 1 FFN, -1 block label
+    bool absent(int64_t layer, int column) const;     // the checkpoint lacks this sublayer
 
     ModelSummary mSummary;
     EditablePlan mPlan;

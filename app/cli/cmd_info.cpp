@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include "args.h"
 #include "commands.h"
@@ -32,8 +34,11 @@ int runInfo(const std::vector<std::string>& argv) {
     if (args.flag("json")) {
         nlohmann::json blocks = nlohmann::json::array();
         for (const auto& l : s.layers) {
-            blocks.push_back(
-                {{"layer", l.index}, {"attn_params", l.attnParams}, {"mlp_params", l.mlpParams}});
+            blocks.push_back({{"layer", l.index},
+                              {"attention", c.hasAttention(l.index)},
+                              {"mlp", c.hasMlp(l.index)},
+                              {"attn_params", l.attnParams},
+                              {"mlp_params", l.mlpParams}});
         }
         printJson({{"path", s.path.string()},
                    {"format", s.format},
@@ -76,10 +81,19 @@ int runInfo(const std::vector<std::string>& argv) {
                 c.tieWordEmbeddings ? "tied" : "untied");
     std::printf("  rope          theta %g, scaling %s\n", c.ropeTheta, ropeText(c).c_str());
     std::printf("  parameters    %.2f M (%s)\n", s.totalParams / 1e6, s.storedDtype.c_str());
-    if (!s.layers.empty()) {
-        std::printf("  per block     %.3f M attention + %.3f M FFN\n", s.layers[0].attnParams / 1e6,
-                    s.layers[0].mlpParams / 1e6);
+    int64_t attnParams = 0, mlpParams = 0;  // of a block that has the sublayer
+    std::string noAttn, noMlp;
+    for (const auto& l : s.layers) {
+        attnParams = std::max(attnParams, l.attnParams);
+        mlpParams = std::max(mlpParams, l.mlpParams);
+        if (!c.hasAttention(l.index)) noAttn += (noAttn.empty() ? "" : " ") + std::to_string(l.index);
+        if (!c.hasMlp(l.index)) noMlp += (noMlp.empty() ? "" : " ") + std::to_string(l.index);
     }
+    if (!s.layers.empty()) {
+        std::printf("  per block     %.3f M attention + %.3f M FFN\n", attnParams / 1e6, mlpParams / 1e6);
+    }
+    if (!noAttn.empty()) std::printf("  no attention  blocks %s\n", noAttn.c_str());
+    if (!noMlp.empty()) std::printf("  no FFN        blocks %s\n", noMlp.c_str());
     return 0;
 }
 

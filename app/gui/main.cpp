@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     parser.process(app);
 
     lamina::MainWindow window;
+    window.setUnattended(parser.isSet(screenshot));
     QString modelPath = parser.value(model);
     if (modelPath.isEmpty() && !parser.positionalArguments().isEmpty()) modelPath = parser.positionalArguments().first();
     if (!modelPath.isEmpty() && !window.openModel(modelPath, parser.isSet(screenshot), parser.value(results))) {

@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include <cstdio>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -373,7 +375,7 @@ void MainWindow::connectSession() {
     });
     connect(mSession, &Session::openFailed, this, [this](const QString& message) {
         mLastError = message;
-        QMessageBox::critical(this, tr("Cannot open model"), message);
+        report(tr("Cannot open model"), message);
     });
     connect(mHeatmap, &HeatmapView::pairSelected, this, [this](int i, int j) {
         const SimilarityMatrix* m = mHeatmap->current();
@@ -425,7 +427,7 @@ void MainWindow::connectSession() {
             statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
         } else {
             statusBar()->showMessage(tr("%1 failed: %2").arg(title, outcome));
-            if (mSession->isOpen()) QMessageBox::warning(this, title, outcome);
+            if (mSession->isOpen() || mUnattended) report(tr("%1 failed").arg(title), outcome);
         }
     });
 }
@@ -454,6 +456,14 @@ bool MainWindow::showView(const QString& name) {
     return true;
 }
 
+void MainWindow::report(const QString& title, const QString& message) {
+    if (mUnattended) {
+        std::fprintf(stderr, "lamina: %s: %s\n", qPrintable(title), qPrintable(message));
+    } else {
+        QMessageBox::warning(this, title, message);
+    }
+}
+
 bool MainWindow::openModel(const QString& path, bool quiet, const QString& results) {
     ModelSummary summary;
     try {
@@ -461,7 +471,7 @@ bool MainWindow::openModel(const QString& path, bool quiet, const QString& resul
     } catch (const Error& e) {
         mLastError = QString::fromStdString(e.what());
         statusBar()->showMessage(tr("Could not open %1").arg(path));
-        if (!quiet) QMessageBox::critical(this, tr("Cannot open model"), mLastError);
+        if (!quiet && !mUnattended) QMessageBox::critical(this, tr("Cannot open model"), mLastError);
         return false;
     }
     mLastError.clear();
@@ -534,7 +544,7 @@ void MainWindow::updatePlanPanel() {
     QString text = tr("<b>%1</b> of %2 sublayers removed · %3 M parameters (%4% of the blocks; "
                       "≈ the same share of matmul FLOPs per token)")
                        .arg(plan.removedSublayers())
-                       .arg(2 * plan.layers())
+                       .arg(wb.summary().config.presentSublayers())
                        .arg(removed / 1e6, 0, 'f', 2)
                        .arg(blockParams > 0 ? 100.0 * removed / blockParams : 0.0, 0, 'f', 1);
     if (const auto& c = mSession->planCheck()) {
@@ -642,7 +652,7 @@ void MainWindow::loadPlanFile(const QString& file) {
                           tr("Import plan %1").arg(QFileInfo(file).fileName()));
     } catch (const Error& e) {
         mLastError = QString::fromStdString(e.what());
-        QMessageBox::warning(this, tr("Import Plan"), mLastError);
+        report(tr("Import Plan"), mLastError);
     }
 }
 

@@ -38,6 +38,10 @@ public:
     /// the error (message box unless `quiet`) and keeps the previous model.
     bool openModel(const QString& path, bool quiet = false, const QString& results = {});
 
+    /// Unattended (`--screenshot`): job failures and open errors go to stderr, never to a
+    /// modal box that nobody will close.
+    void setUnattended(bool on) { mUnattended = on; }
+
     Session* session() const { return mSession; }
     const LayerTableModel* layerModel() const { return mLayers; }
     QString lastError() const { return mLastError; }
@@ -56,6 +60,8 @@ protected:
 
 private:
     void createActions();
+    /// A warning box, or a line on stderr when unattended.
+    void report(const QString& title, const QString& message);
     QWidget* createStartPage();
     QWidget* createLayerPanel();
     QWidget* createTrajectoryPage();
@@ -101,6 +107,7 @@ private:
     QListWidget* mRecentList = nullptr;
     QString mPendingPlan;
     QString mLastError;
+    bool mUnattended = false;
 };
 
 }  // namespace lamina

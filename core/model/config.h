@@ -63,6 +63,12 @@ struct ModelConfig {
     bool hasMlp(int64_t layer) const {
         return blockShapes.empty() || blockShapes[static_cast<std::size_t>(layer)].mlp;
     }
+    /// Attention and FFN sublayers the checkpoint has (2 × numLayers unless some are absent).
+    int64_t presentSublayers() const {
+        int64_t n = 0;
+        for (int64_t i = 0; i < numLayers; ++i) n += int64_t{hasAttention(i)} + int64_t{hasMlp(i)};
+        return n;
+    }
 };
 
 /// Parses config.json text. `source` names the file in error messages. Throws `Error` naming

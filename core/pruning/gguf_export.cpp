@@ -166,21 +166,6 @@ void setHyperParameters(GgufWriter& w, const std::string& arch, const ModelConfi
     w.set(a + "vocab_size", static_cast<uint32_t>(c.vocabSize));
 }
 
-void setVocabulary(GgufWriter& w, const GgufVocab& v) {
-    w.set("tokenizer.ggml.model", v.model);
-    if (v.model == "no_vocab") return;
-    if (!v.pre.empty()) w.set("tokenizer.ggml.pre", v.pre);
-    w.set("tokenizer.ggml.tokens", v.tokens);
-    if (!v.scores.empty()) w.set("tokenizer.ggml.scores", v.scores);
-    w.set("tokenizer.ggml.token_type", v.types);
-    if (!v.merges.empty()) w.set("tokenizer.ggml.merges", v.merges);
-    if (v.bos) w.set("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(*v.bos));
-    if (v.eos) w.set("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(*v.eos));
-    if (v.unk) w.set("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(*v.unk));
-    w.set("tokenizer.ggml.add_bos_token", v.addBos);
-    w.set("tokenizer.ggml.add_eos_token", v.addEos);
-}
-
 void checkExpressible(const Model& pruned, const std::string& arch, const std::string& where) {
     const ModelConfig& c = pruned.config;
     if (arch == "qwen2" && c.qDim() != c.hiddenSize) {
@@ -210,7 +195,7 @@ void writeGgufModel(const Model& original, const Model& pruned, const StoredDtyp
     w.set("general.file_type", ggufFileType(weights));
     if (weights == GgufTensorType::Q8_0) w.set("general.quantization_version", uint32_t{2});
     setHyperParameters(w, arch, c, blocks);
-    setVocabulary(w, vocab);
+    writeVocabulary(w, vocab);
 
     TensorAdder t(w, weights);
     t.add("token_embd.weight", pruned.embed);

@@ -88,6 +88,16 @@ SlmPath decide(double threshold, int64_t lowest, int64_t highest, const Oracle& 
     return path;
 }
 
+// A window over a block that lacks a sublayer (a pruned import) cannot be merged: its
+// similarity reads as NaN, never above a threshold, so the window closes there.
+bool mergeable(const Model& model, int64_t low, int64_t high) {
+    for (int64_t i = low; i <= high; ++i) {
+        const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
+        if (!b.hasAttention() || !b.hasMlp()) return false;
+    }
+    return true;
+}
+
 std::vector<SlmWindow> windowsOf(const std::vector<SlmMerge>& merges) {
     std::vector<SlmWindow> w;
     for (const SlmMerge& m : merges) w.push_back({m.first, m.last});
@@ -110,18 +120,9 @@ SlmResult runSlm(const Model& model, const TokenWindows& calibration, const SlmO
     const ProgressFn pollFn = [&](int64_t, int64_t) { return !progress || progress(done, total); };
 
     SlmEvaluator evaluator(model, calibration, options.formula, r.lowest, r.highest, r.batch, poll);
-    // A window over a block that lacks a sublayer (a pruned import) cannot be merged: NaN is
-    // never above the threshold, so the window closes there.
-    const auto mergeable = [&](int64_t low, int64_t high) {
-        for (int64_t i = low; i <= high; ++i) {
-            const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
-            if (!b.hasAttention() || !b.hasMlp()) return false;
-        }
-        return true;
-    };
     const SlmPath path = decide(options.threshold, r.lowest, r.highest,
                                 [&](const std::vector<SlmWindow>& committed, int64_t low, int64_t high) {
-                                    const double s = mergeable(low, high)
+                                    const double s = mergeable(model, low, high)
                                                          ? evaluator.similarity(committed, low, high)
                                                          : std::numeric_limits<double>::quiet_NaN();
                                     reportProgress(progress, ++done, total);
@@ -173,6 +174,7 @@ std::vector<SlmSweepEntry> sweepSlm(const Model& model, const TokenWindows& cali
     SlmEvaluator evaluator(model, calibration, options.formula, r.lowest, r.highest, r.batch,
                            [&] { reportProgress(progress, done, kScale); });
     const Oracle similarity = [&](const std::vector<SlmWindow>& committed, int64_t low, int64_t high) {
+        if (!mergeable(model, low, high)) return std::numeric_limits<double>::quiet_NaN();
         bool fresh = false;
         const double s = evaluator.similarity(committed, low, high, &fresh);
         if (fresh) reportProgress(progress, done, kScale);

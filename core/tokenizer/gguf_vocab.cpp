@@ -6,6 +6,8 @@
 #include "common/fnv_hash.h"
 #include "common/json_field.h"
 #include "model/gguf_file.h"
+#include "model/gguf_writer.h"
+#include "tokenizer/gguf_bpe.h"
 #include "tokenizer/llama2c_tokenizer.h"
 #include "tokenizer/tokenizer_for_model.h"
 
@@ -147,9 +149,10 @@ std::unique_ptr<Tokenizer> tokenizerFromGguf(const fs::path& path) {
     const auto file = GgufFile::open(path);
     const std::string where = path.string() + ": field 'tokenizer.ggml.";
     const std::string model = file->text("tokenizer.ggml.model");
+    if (model == "gpt2") return bpeTokenizerFromGguf(*file);
     if (model != "llama") {
         throw Error(where + "model': '" + model + "' vocabularies are not read from GGUF files " +
-                    "(only 'llama'); pass the model's tokenizer.json with --tokenizer");
+                    "(only 'llama' and 'gpt2'); pass the model's tokenizer.json with --tokenizer");
     }
     const GgufMetaValue* tokens = file->find("tokenizer.ggml.tokens");
     const GgufMetaValue* scores = file->find("tokenizer.ggml.scores");
@@ -223,6 +226,21 @@ GgufVocab fromGgufFile(const fs::path& path) {
 }
 
 }  // namespace
+
+void writeVocabulary(GgufWriter& w, const GgufVocab& v) {
+    w.set("tokenizer.ggml.model", v.model);
+    if (v.model == "no_vocab") return;
+    if (!v.pre.empty()) w.set("tokenizer.ggml.pre", v.pre);
+    w.set("tokenizer.ggml.tokens", v.tokens);
+    if (!v.scores.empty()) w.set("tokenizer.ggml.scores", v.scores);
+    w.set("tokenizer.ggml.token_type", v.types);
+    if (!v.merges.empty()) w.set("tokenizer.ggml.merges", v.merges);
+    if (v.bos) w.set("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(*v.bos));
+    if (v.eos) w.set("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(*v.eos));
+    if (v.unk) w.set("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(*v.unk));
+    w.set("tokenizer.ggml.add_bos_token", v.addBos);
+    w.set("tokenizer.ggml.add_eos_token", v.addEos);
+}
 
 GgufVocab ggufVocabulary(const fs::path& modelPath, int64_t vocabSize) {
     if (!fs::is_directory(modelPath) && probeGguf(modelPath)) return fromGgufFile(modelPath);

@@ -36,13 +36,16 @@ struct GgufVocab {
 /// embedding).
 GgufVocab ggufVocabulary(const std::filesystem::path& modelPath, int64_t vocabSize);
 
+class GgufWriter;
 class Tokenizer;
+
+/// Sets the `tokenizer.ggml.*` keys of `v` on `w`.
+void writeVocabulary(GgufWriter& w, const GgufVocab& v);
 
 /// The tokenizer a GGUF file carries: a `llama` (SentencePiece-style) vocabulary runs
 /// SentencePiece's score-ordered merges with byte fallback (llama2.c's algorithm, as
-/// llama.cpp's SPM tokenizer). Throws `Error` naming the file and key for `gpt2` (byte-level
-/// BPE: pass the model's tokenizer.json with --tokenizer), `no_vocab` and malformed
-/// vocabularies.
+/// llama.cpp's SPM tokenizer); a `gpt2` one is byte-level BPE (gguf_bpe.h). Throws `Error`
+/// naming the file and key for `no_vocab`, unknown pre-tokenizers and malformed vocabularies.
 std::unique_ptr<Tokenizer> tokenizerFromGguf(const std::filesystem::path& path);
 
 }  // namespace lamina

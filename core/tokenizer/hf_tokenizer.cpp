@@ -62,7 +62,18 @@ HfTokenizer::HfTokenizer(const std::filesystem::path& path) {
     const std::string file = path.string();
     const std::string text = readTextFile(path);
     mFingerprint = "hf-tokenizer:" + fnv1aHex(text);
-    const nlohmann::json doc = parseJson(text, file);
+    parse(parseJson(text, file), file);
+    readConfig(path.parent_path() / "tokenizer_config.json");
+    if (!mBos && mPostProcessor) mBos = mPostProcessor->leadingSpecialId();
+}
+
+HfTokenizer::HfTokenizer(const nlohmann::json& doc, const std::string& source, std::string fingerprint,
+                         std::optional<TokenId> bos, std::optional<TokenId> eos)
+    : mBos(bos), mEos(eos), mFingerprint(std::move(fingerprint)) {
+    parse(doc, source);
+}
+
+void HfTokenizer::parse(const nlohmann::json& doc, const std::string& file) {
     const JsonField root(doc, file, "");
     root.requireObject();
 
@@ -89,9 +100,6 @@ HfTokenizer::HfTokenizer(const std::filesystem::path& path) {
         mPostProcessor = parsePostProcessor(*field, mVocabSize);
     }
     // truncation and padding are batch settings of the Python API; they are ignored here.
-
-    readConfig(path.parent_path() / "tokenizer_config.json");
-    if (!mBos && mPostProcessor) mBos = mPostProcessor->leadingSpecialId();
 }
 
 HfTokenizer::~HfTokenizer() = default;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/tokenizer.h"
 
@@ -24,6 +26,10 @@ class HfTokenizer : public Tokenizer {
 public:
     // Reads `path` (and tokenizer_config.json beside it); throws `Error`.
     explicit HfTokenizer(const std::filesystem::path& path);
+    // A tokenizer.json document built elsewhere (a GGUF file's vocabulary); `source` names it
+    // in errors, `bos`/`eos` are its special ids.
+    HfTokenizer(const nlohmann::json& doc, const std::string& source, std::string fingerprint,
+                std::optional<TokenId> bos, std::optional<TokenId> eos);
     ~HfTokenizer() override;
 
     std::vector<TokenId> encode(std::string_view text, bool addSpecialTokens) const override;
@@ -35,6 +41,7 @@ public:
     std::string fingerprint() const override { return mFingerprint; }
 
 private:
+    void parse(const nlohmann::json& doc, const std::string& source);
     void readConfig(const std::filesystem::path& path);
     std::optional<TokenId> lookup(std::string_view token) const;
     void tokenizeNormalized(std::string text, bool atStart, std::vector<TokenId>& ids) const;

@@ -3,6 +3,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/bpe_model.cpp
     ${CMAKE_CURRENT_LIST_DIR}/byte_level.cpp
     ${CMAKE_CURRENT_LIST_DIR}/decoders.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gguf_bpe.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_vocab.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hf_tokenizer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/llama2c_tokenizer.cpp

@@ -101,6 +101,16 @@ private Q_SLOTS:
         QCOMPARE(clicked.count(), 3);
         QCOMPARE(clicked[1][0].value<Unit>().label(), std::string("mlp.3"));
         QVERIFY(!view.unitAt(QPoint(1, 1)).has_value());
+
+        // A pruned import lacks some sublayers: their cells are empty slots, not clickable.
+        summary.config.blockShapes = {{true, true}, {false, true}, {true, false}, {true, true}};
+        view.setModel(summary);
+        QVERIFY(!view.unitAt(view.cellCenter({Unit::Kind::Attn, 1})).has_value());
+        QVERIFY(!view.unitAt(view.cellCenter({Unit::Kind::Mlp, 2})).has_value());
+        QCOMPARE(view.unitAt(view.cellCenter({Unit::Kind::Mlp, 1}))->label(), std::string("mlp.1"));
+        QTest::mouseClick(&view, Qt::LeftButton, {}, view.cellCenter({Unit::Kind::Attn, 1}));
+        QCOMPARE(clicked.count(), 3);
+        QCOMPARE(summary.config.presentSublayers(), int64_t{6});
     }
 
     void trajectoryPointsAreTheSteps() {

@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/export.h"
+#include "pruning/slm.h"
 #include "pruning/unit_set.h"
 #include "plan_text.h"
 #include "tiny_model.h"
@@ -243,6 +244,25 @@ private Q_SLOTS:
         const std::vector<Unit> candidates = candidateUnits(UnitSet::Sublayer, model->config);
         QCOMPARE(candidates.size(), std::size_t{28});
         for (const Unit& u : candidates) QVERIFY(u.label() != "attn.3" && u.label() != "mlp.5");
+
+        // Sliding Layer Merging (the GUI's merge sweep) never merges across a partial block:
+        // in [3, 9] only blocks 6..9 can fuse, which they all do at threshold −1.
+        SlmOptions slm;
+        slm.lowest = 3;
+        slm.highest = 9;
+        const std::vector<SlmSweepEntry> sweep = sweepSlm(*model, w, slm);
+        QVERIFY(!sweep.empty());
+        for (const SlmSweepEntry& e : sweep) {
+            for (const SlmMerge& m : e.merges) QVERIFY(m.first >= 6 && m.last <= 9);
+        }
+        QCOMPARE(sweep.back().merges.size(), std::size_t{1});
+        QCOMPARE(sweep.back().merges[0].first, int64_t{6});
+        QCOMPARE(sweep.back().merges[0].last, int64_t{9});
+        slm.threshold = -1;
+        const SlmResult run = runSlm(*model, w, slm);
+        QCOMPARE(run.merges.size(), std::size_t{1});
+        QCOMPARE(run.merges[0].first, int64_t{6});
+        QCOMPARE(run.merges[0].last, int64_t{9});
     }
 
     void cliInfoAndPplReadGguf() {

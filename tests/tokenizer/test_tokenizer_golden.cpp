@@ -8,8 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "common/json_field.h"
 #include "common/mapped_file.h"
+#include "model/gguf_writer.h"
 #include "fixtures.h"
+#include "tokenizer/gguf_vocab.h"
+#include "tokenizer/normalizers.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace lamina;
@@ -80,6 +84,47 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(decoded),
                  QString::fromStdString(c.at("decoded").get<std::string>()));
         QVERIFY(decoded == c.at("decoded").get<std::string>());  // byte-exact, not just QString
+    }
+
+    // A byte-level vocabulary written to GGUF (tokenizer.ggml.model gpt2, as llama.cpp reads it)
+    // and read back encodes like `tokenizers`. GGUF carries no normalizer, so Qwen3's cases
+    // that NFC changes are left out (llama.cpp does not normalise either).
+    void ggufByteLevelVocabularies() {
+        LAMINA_REQUIRE_SHARED();
+        QTemporaryDir tmp;
+        const nlohmann::json nfcSpec = {{"type", "NFC"}};
+        const auto nfc = parseNormalizer(JsonField(nfcSpec, "nfc", ""));
+        for (const char* name : {"llama3", "qwen3"}) {
+            const auto& entry = mGolden.at("tokenizers").at(name);
+            const std::filesystem::path json = test::sharedDir() / entry.at("file").get<std::string>();
+            const std::filesystem::path dir = std::filesystem::path(tmp.path().toStdString()) / name;
+            std::filesystem::create_directories(dir);
+            for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+                if (std::filesystem::exists(json.parent_path() / f)) std::filesystem::copy_file(json.parent_path() / f, dir / f);
+            }
+            const GgufVocab vocab = ggufVocabulary(dir, mTokenizers.at(name)->vocabSize());
+            QCOMPARE(vocab.model, std::string("gpt2"));
+            GgufWriter writer;
+            writer.set("general.architecture", std::string("llama"));
+            writeVocabulary(writer, vocab);
+            const std::filesystem::path file = dir / "vocab.gguf";
+            writer.write(file);
+            const auto tok = tokenizerFromGguf(file);
+            int compared = 0;
+            for (const auto& c : entry.at("cases")) {
+                const std::string text = c.at("text");
+                std::string normalized = text;
+                nfc->normalize(normalized);
+                if (std::string(name) == "qwen3" && normalized != text) continue;
+                QCOMPARE(idsToString(tok->encode(text, false)), idsToString(c.at("ids")));
+                QCOMPARE(idsToString(tok->encode(text, true)), idsToString(c.at("ids_with_special")));
+                QCOMPARE(tok->decode(c.at("ids").get<std::vector<TokenId>>()), c.at("decoded").get<std::string>());
+                ++compared;
+            }
+            QVERIFY2(compared >= 10, name);
+            QCOMPARE(tok->bosId(), mTokenizers.at(name)->bosId());
+            QCOMPARE(tok->eosId(), mTokenizers.at(name)->eosId());
+        }
     }
 };
 
