@@ -1,5 +1,5 @@
-// `lamina-cli bench`: forward throughput of a model against the machine's float32 GEMM rate,
-// both measured in the same process so the ratio is meaningful.
+// `lamina-cli bench`: forward throughput of a model against the machine's GEMM rate in the
+// same compute dtype, both measured in the same process so the ratio is meaningful.
 
 #include <ATen/ATen.h>
 #include <sys/resource.h>
@@ -43,9 +43,11 @@ double bestSeconds(int64_t repeat, Fn fn) {
     return best;
 }
 
-double gemmGflops(int64_t n, int64_t repeat, at::Device device) {
-    const auto options = at::TensorOptions().device(device);
-    const at::Tensor a = at::randn({n, n}, options), b = at::randn({n, n}, options);
+// The GEMM rate in the compute dtype: bf16 has its own kernels (oneDNN, AVX512-BF16 where the
+// CPU has it), so a bf16 pass is judged against bf16 GEMM, not float32's.
+double gemmGflops(int64_t n, int64_t repeat, at::Device device, at::ScalarType dtype) {
+    const auto options = at::TensorOptions().device(device).dtype(dtype);
+    const at::Tensor a = at::randn({n, n}).to(options), b = at::randn({n, n}).to(options);
     at::Tensor c = at::empty({n, n}, options);
     // Reading one element waits for an asynchronous (CUDA) product to finish.
     const double s = bestSeconds(repeat, [&] { at::mm_out(c, a, b)[0][0].item<float>(); });
@@ -63,6 +65,7 @@ double forwardFlops(const ModelConfig& c, int64_t B, int64_t T) {
 }  // namespace
 
 int runBench(const std::vector<std::string>& argv) {
+    if (std::find(argv.begin(), argv.end(), "--generate") != argv.end()) return runBenchGenerate(argv);
     const Args args(argv, {"batch", "seq", "repeat", "threads", "gemm-size", "dtype", "weights", "device"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
@@ -86,7 +89,7 @@ int runBench(const std::vector<std::string>& argv) {
         const at::Tensor h = runBlocks(*model, embedTokens(*model, ids), 0, model->numLayers());
         meanNll = nextTokenNll(*model, h, ids).mean().item<double>();
     });
-    const double gemm = gemmGflops(gemmN, repeat, load.device);
+    const double gemm = gemmGflops(gemmN, repeat, load.device, toScalarType(compute));
     const double flops = forwardFlops(model->config, B, T);
     const double achieved = flops / fwd / 1e9;
     if (args.flag("json")) {
@@ -104,6 +107,8 @@ int runBench(const std::vector<std::string>& argv) {
                    {"forward_gflops", achieved},
                    {"gemm_size", gemmN},
                    {"gemm_gflops", gemm},
+                   {"gemm_dtype", computeDtypeName(compute)},
+                   {"blas", blasInUse().name},
                    {"fraction_of_gemm", achieved / gemm}});
         return 0;
     }
@@ -111,7 +116,7 @@ int runBench(const std::vector<std::string>& argv) {
         "forward   %lld×%lld tokens in %.4f s (best of %lld): %.0f tokens/s, %.1f GFLOP/s\n",
         static_cast<long long>(B), static_cast<long long>(T), fwd, static_cast<long long>(repeat),
         B * T / fwd, achieved);
-    std::printf("gemm      float32 %lld×%lld: %.1f GFLOP/s (%d threads)\n",
+    std::printf("gemm      %s %lld×%lld: %.1f GFLOP/s (%d threads)\n", computeDtypeName(compute),
                 static_cast<long long>(gemmN), static_cast<long long>(gemmN), gemm, threads);
     std::printf("ratio     forward reaches %.0f%% of the GEMM rate\n", 100 * achieved / gemm);
     return 0;

@@ -33,6 +33,7 @@ int runPruneFront(const std::vector<std::string>& args);
 // Engine (libtorch).
 int runPpl(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
+int runBenchGenerate(const std::vector<std::string>& args);  ///< bench --generate
 int runAnalyze(const std::vector<std::string>& args);
 int runPrune(const std::vector<std::string>& args);
 int runApply(const std::vector<std::string>& args);

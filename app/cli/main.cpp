@@ -38,7 +38,9 @@ const std::vector<Command>& commands() {
          "zero-shot accuracy and perplexity",
          nullptr},
         {"show", "RESULTS.h5                     what a results file holds", &runShow},
-        {"bench", "MODEL [--batch 8] [--seq 256] [--repeat 5]   forward tokens/s vs GEMM GFLOP/s",
+        {"bench",
+         "MODEL [--batch 8] [--seq 256] [--repeat 5] | MODEL --generate [--plan PLAN] "
+         "[--prompt-tokens 256] [--new-tokens 128] [--batch 1,8]   forward or decoding speed",
          nullptr},
     };
     return list;

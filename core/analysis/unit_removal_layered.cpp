@@ -16,7 +16,7 @@ UnitRemovalScores scoreUnitRemovalsLayered(const Model& model, const TokenWindow
         throw Error("unit removal: layer by layer needs prefix reuse, nothing removed beforehand "
                     "and no bounded search");
     }
-    const int64_t L = model.numLayers(), T = windows.seqLen;
+    const int64_t L = model.numLayers();
     const int64_t batch = std::max<int64_t>(1, options.batchWindows);
     const int64_t chunks = (windows.numWindows + batch - 1) / batch;
     int64_t perChunk = L;

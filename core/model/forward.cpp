@@ -1,5 +1,6 @@
 #include "model/forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -46,12 +47,34 @@ at::Tensor causalMask(int64_t T, int64_t P, const std::optional<int64_t>& window
     return at::zeros({T, P + T}, like).masked_fill(hidden, -std::numeric_limits<float>::infinity());
 }
 
+// One block's slot in a KvCache: `past` positions filled, buffers grown as needed.
+struct CacheSlot {
+    at::Tensor* keys = nullptr;
+    at::Tensor* values = nullptr;
+    int64_t past = 0;
+    int64_t reserve = 0;
+
+    // Writes `fresh` (B·nKV, T, hd) after the filled positions of `buffer`; returns the view
+    // of all P+T positions.
+    at::Tensor append(at::Tensor& buffer, const at::Tensor& fresh) const {
+        const int64_t T = fresh.size(1), need = past + T;
+        if (!buffer.defined() || buffer.size(1) < need || buffer.size(0) != fresh.size(0)) {
+            const int64_t old = buffer.defined() ? buffer.size(1) : 0;
+            const int64_t capacity = std::max({need, reserve, 2 * old});
+            at::Tensor grown = at::empty({fresh.size(0), capacity, fresh.size(2)}, fresh.options());
+            if (past > 0) grown.narrow(1, 0, past).copy_(buffer.narrow(1, 0, past));
+            buffer = grown;
+        }
+        buffer.narrow(1, past, T).copy_(fresh);
+        return buffer.narrow(1, 0, need);
+    }
+};
+
 // Grouped-query attention without materialising repeated K/V: the `rep` query heads that
 // share a KV head are stacked along the sequence axis, so one 3-D bmm serves them all.
 // (4-D at::matmul with a transposed operand was measured 10x slower than bmm here.)
 at::Tensor attention(const ModelConfig& c, const AttentionWeights& w, const at::Tensor& x,
-                     const RopeTable& rope, const at::Tensor& mask, at::Tensor* cachedKeys,
-                     at::Tensor* cachedValues) {
+                     const RopeTable& rope, const at::Tensor& mask, const CacheSlot& cache) {
     const int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
     const int64_t nH = c.numHeads, nKV = c.numKvHeads, rep = nH / nKV;
     // RoPE in (B,T,heads,hd) layout; head h = kv·rep + r.
@@ -66,13 +89,9 @@ at::Tensor attention(const ModelConfig& c, const AttentionWeights& w, const at::
                        .view({B, T, nKV, hd})
                        .permute({0, 2, 1, 3})
                        .reshape({B * nKV, T, hd});  // (B·nKV, T, hd)
-    if (cachedKeys != nullptr) {  // incremental decoding: keys/values of P+T positions
-        if (cachedKeys->defined()) {
-            k = at::cat({*cachedKeys, k}, 1);
-            v = at::cat({*cachedValues, v}, 1);
-        }
-        *cachedKeys = k;
-        *cachedValues = v;
+    if (cache.keys != nullptr) {  // incremental decoding: keys/values of P+T positions
+        k = cache.append(*cache.keys, k);
+        v = cache.append(*cache.values, v);
     }
     const int64_t S = k.size(1);  // key positions: P + T
     // scores = mask + q kᵀ / √hd in one kernel: (B·nKV, rep·T, S)
@@ -120,11 +139,14 @@ at::Tensor embedTokens(const Model& model, const at::Tensor& ids) {
     return inComputeType(model, at::embedding(model.embed, ids.to(model.embed.device())));  // (B,T,d)
 }
 
-int64_t KvCache::length() const {
-    for (const at::Tensor& k : keys) {
-        if (k.defined()) return k.size(1);
+int64_t KvCache::bytes() const {
+    int64_t n = 0;
+    for (const auto* list : {&keys, &values}) {
+        for (const at::Tensor& t : *list) {
+            if (t.defined()) n += t.numel() * static_cast<int64_t>(t.element_size());
+        }
     }
-    return 0;
+    return n;
 }
 
 at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t end,
@@ -138,6 +160,10 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
     const int64_t T = h.size(1);
     const int64_t past = cache != nullptr ? cache->length() : 0;
     if (cache != nullptr) {
+        if (begin != 0 || end != model.numLayers()) {
+            throw Error("forward: a KV cache needs the whole model's blocks, not [" + std::to_string(begin) +
+                        "," + std::to_string(end) + ")");
+        }
         if (startPos != past) {
             throw Error("forward: startPos " + std::to_string(startPos) +
                         " differs from the KV cache length " + std::to_string(past));
@@ -152,10 +178,10 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
         const BlockWeights& b = model.blocks[static_cast<std::size_t>(i)];
         if (!ablation.attnRemoved(i) && b.hasAttention()) {
             const auto slot = static_cast<std::size_t>(i);
+            CacheSlot kv;
+            if (cache != nullptr) kv = {&cache->keys[slot], &cache->values[slot], past, cache->reserve};
             const at::Tensor a =
-                attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps), rope, mask,
-                          cache != nullptr ? &cache->keys[slot] : nullptr,
-                          cache != nullptr ? &cache->values[slot] : nullptr);
+                attention(c, b.attn, rmsNorm(h, b.attn.norm, c.rmsNormEps), rope, mask, kv);
             tap(taps, i, TapSite::AttnOut, a);
             h = h + a;
         }
@@ -166,6 +192,7 @@ at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t en
         }
     }
     tap(taps, end, TapSite::Residual, h);
+    if (cache != nullptr) cache->filled = past + T;
     return h;
 }
 

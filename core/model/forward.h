@@ -35,11 +35,19 @@ struct Taps {
     bool wants(TapSite site) const;
 };
 
-/// Keys and values of the positions seen so far, per block, for incremental decoding.
+/// Keys and values of the positions seen so far, per block, for incremental decoding. Each
+/// block's buffer holds `capacity` positions of which the first `length()` are filled; new
+/// positions are written in place, and a full buffer grows by doubling (so decoding never
+/// reallocates per token once `reserve` covers the sequence). Blocks without attention keep
+/// no buffer.
 struct KvCache {
-    std::vector<at::Tensor> keys;    // per block: (B·nKV, P, hd), RoPE applied
-    std::vector<at::Tensor> values;  // per block: (B·nKV, P, hd)
-    int64_t length() const;          ///< P: positions cached (0 when empty)
+    std::vector<at::Tensor> keys;    // per block: (B·nKV, capacity, hd), RoPE applied
+    std::vector<at::Tensor> values;  // per block: (B·nKV, capacity, hd)
+    int64_t filled = 0;              ///< P: positions cached
+    int64_t reserve = 0;             ///< positions to allocate on first use (0: as many as arrive)
+    int64_t length() const { return filled; }
+    /// Bytes of the buffers (allocated capacity, all blocks).
+    int64_t bytes() const;
 };
 
 /// Embedding lookup: ids (B, T) int64 → h_0 (B, T, d).
@@ -49,7 +57,7 @@ at::Tensor embedTokens(const Model& model, const at::Tensor& ids);
 /// `startPos`. Reports h_begin … h_end and sublayer outputs to `taps` when given. Starting at
 /// a cached h_begin gives the same result as running from block 0. With `cache`, the new
 /// positions attend to the cached ones too and their keys/values are appended (startPos must
-/// then equal cache->length()).
+/// then equal cache->length(), and [begin, end) must be all blocks).
 at::Tensor runBlocks(const Model& model, at::Tensor h, int64_t begin, int64_t end,
                      const Ablation& ablation = {}, const Taps* taps = nullptr,
                      int64_t startPos = 0, KvCache* cache = nullptr);

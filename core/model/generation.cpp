@@ -2,9 +2,16 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
 
 #include "common/error.h"
+#include "model/decode_step.h"
 #include "model/forward.h"
+#include "model/rope.h"
 
 namespace lamina {
 
@@ -65,6 +72,72 @@ std::vector<TokenId> sampleSequences(const Model& model, int64_t count, int64_t 
             next = sampled;
         }
     }
+    return out;
+}
+
+Generation generate(const Model& model, const std::vector<std::vector<TokenId>>& prompts,
+                    const GenerateOptions& options,
+                    const std::function<bool(const std::vector<TokenId>&)>& onStep) {
+    const auto B = static_cast<int64_t>(prompts.size());
+    if (B == 0 || prompts.front().empty()) throw Error("generation: no prompt");
+    const auto P = static_cast<int64_t>(prompts.front().size());
+    for (const auto& p : prompts) {
+        if (static_cast<int64_t>(p.size()) != P) throw Error("generation: prompts must have one length");
+    }
+    if (options.maxNewTokens < 0) throw Error("generation: maxNewTokens must be >= 0");
+    if (options.sampling.topP <= 0 || options.sampling.topP > 1) {
+        throw Error("generation: top-p must be in (0, 1], got " + std::to_string(options.sampling.topP));
+    }
+    Generation out;
+    out.tokens.resize(static_cast<std::size_t>(B));
+    if (options.maxNewTokens == 0) return out;
+    at::Generator gen = at::detail::createCPUGenerator(options.sampling.seed);
+    std::vector<int64_t> flat;
+    for (const auto& p : prompts) flat.insert(flat.end(), p.begin(), p.end());
+    KvCache cache;
+    cache.reserve = P + options.maxNewTokens;
+    std::vector<bool> stopped(static_cast<std::size_t>(B), false);
+    std::vector<TokenId> step(static_cast<std::size_t>(B));
+    at::Tensor ids = at::tensor(flat, at::kLong).view({B, P});
+    // Steps after the prompt take the loop kernel on the CPU in float32 (decode_step.h).
+    const bool stepKernel = canDecodeStep(model);
+    std::unique_ptr<DecodeStepper> stepper;
+    RopeTable rope;
+    if (stepKernel) {
+        rope = makeRopeTable(model.config, cache.reserve, at::TensorOptions().dtype(at::kFloat));
+        rope.cos = rope.cos.contiguous();
+        rope.sin = rope.sin.contiguous();
+    }
+    for (int64_t n = 0; n < options.maxNewTokens; ++n) {
+        const auto begin = std::chrono::steady_clock::now();
+        at::Tensor logits;  // (B, V) float32 on the CPU
+        if (n > 0 && stepKernel) {
+            if (!stepper) stepper = std::make_unique<DecodeStepper>(model, B, at::get_num_threads());
+            logits = stepper->step(ids.view({B}), cache, rope);
+        } else {
+            const at::Tensor h = runBlocks(model, embedTokens(model, ids), 0, model.numLayers(), {},
+                                           nullptr, cache.length(), &cache);
+            logits = lmLogits(model, h.select(1, h.size(1) - 1).unsqueeze(1)).select(1, 0).to(at::kCPU, at::kFloat);
+        }
+        const at::Tensor next = pickNext(logits, options.sampling, gen).contiguous();
+        const int64_t* picked = next.data_ptr<int64_t>();
+        bool anyRunning = false;
+        for (int64_t b = 0; b < B; ++b) {
+            const auto r = static_cast<std::size_t>(b);
+            step[r] = stopped[r] ? -1 : static_cast<TokenId>(picked[b]);
+            if (stopped[r]) continue;
+            out.tokens[r].push_back(step[r]);
+            const auto& stops = options.stopTokens;
+            stopped[r] = std::find(stops.begin(), stops.end(), step[r]) != stops.end();
+            anyRunning = anyRunning || !stopped[r];
+        }
+        (n == 0 ? out.stats.prefillSeconds : out.stats.decodeSeconds) +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        if (n > 0) ++out.stats.decodeSteps;
+        if ((onStep && !onStep(step)) || !anyRunning) break;
+        ids = next.view({B, 1});
+    }
+    out.stats.kvCacheBytes = cache.bytes();
     return out;
 }
 

@@ -19,10 +19,12 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/safetensors.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tensor_layout.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/vector_kernels.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp
     ${CMAKE_CURRENT_LIST_DIR}/forward.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/decode_step.cpp
     ${CMAKE_CURRENT_LIST_DIR}/generation.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_codec.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gguf_loader.cpp
