@@ -23,3 +23,7 @@ shoot heatmap heatmap
     --results "$results" --out "$work/finercut-25.json" >/dev/null
 shoot layers layers --plan "$work/finercut-25.json"
 shoot trajectories trajectories --plan "$work/finercut-25.json"
+# The same plan's greedy continuation beside the unpruned model's, and the logit lens.
+prompt="Once upon a time, there was a little girl named"
+shoot compare compare --plan "$work/finercut-25.json" --prompt "$prompt"
+shoot lens lens --plan "$work/finercut-25.json" --prompt "$prompt"

@@ -37,11 +37,12 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument("model", "Model directory (or llama2.c checkpoint) to open");
     const QCommandLineOption model("model", "Model to open (same as the positional argument).", "DIR");
     const QCommandLineOption results("results", "Results file to use (default: one per model in the app's data folder).", "FILE");
-    const QCommandLineOption view("view", "View to show: heatmap, importance, layers, trajectories, results, model.", "VIEW");
+    const QCommandLineOption view("view", "View to show: heatmap, importance, layers, trajectories, results, compare, lens, model.", "VIEW");
+    const QCommandLineOption prompt("prompt", "Run the Compare view and the logit lens on TEXT once the model is open.", "TEXT");
     const QCommandLineOption screenshot("screenshot", "Wait until every computation has finished, save the window to FILE (PNG) and exit.", "FILE");
     const QCommandLineOption plan("plan", "Pruning plan to load once the model is open.", "PLAN");
     const QCommandLineOption timeout("timeout", "With --screenshot: give up after SECONDS (default 1800).", "SECONDS", "1800");
-    parser.addOptions({model, results, view, plan, screenshot, timeout});
+    parser.addOptions({model, results, view, plan, prompt, screenshot, timeout});
     parser.process(app);
 
     lamina::MainWindow window;
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
         }
     }
     if (parser.isSet(plan)) window.loadPlanFile(parser.value(plan));
+    if (parser.isSet(prompt)) window.inspectPrompt(parser.value(prompt));
     if (parser.isSet(view) && !window.showView(parser.value(view))) {
         std::fprintf(stderr, "lamina: unknown view '%s'\n", qPrintable(parser.value(view)));
         return 2;

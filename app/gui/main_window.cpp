@@ -18,6 +18,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
@@ -42,10 +43,12 @@
 #include "evaluate_dialog.h"
 #include "model/model_summary.h"
 #include "session.h"
+#include "widgets/compare_view.h"
 #include "widgets/heatmap_view.h"
 #include "widgets/importance_view.h"
 #include "widgets/layer_map_view.h"
 #include "widgets/layer_table_model.h"
+#include "widgets/logit_lens_view.h"
 #include "widgets/plot_style.h"
 #include "widgets/trajectory_view.h"
 
@@ -74,6 +77,8 @@ MainWindow::MainWindow(QWidget* parent)
       mTable(new QTableView(this)),
       mHeader(new QLabel(this)),
       mHeatmap(new HeatmapView(this)),
+      mCompare(new CompareView(this)),
+      mLens(new LogitLensView(this)),
       mImportance(new ImportanceView(this)),
       mLayerMap(new LayerMapView(this)),
       mTrajectories(new TrajectoryView(this)),
@@ -102,6 +107,8 @@ MainWindow::MainWindow(QWidget* parent)
     mTabs->addTab(mImportance, tr("&Importance"));
     mTabs->addTab(createTrajectoryPage(), tr("&Trajectories"));
     mTabs->addTab(createResultsPage(), tr("&Results"));
+    mTabs->addTab(mCompare, tr("&Compare"));
+    mTabs->addTab(mLens, tr("Logit &lens"));
     mTabs->addTab(modelPage, tr("&Model"));
     mTabs->setDocumentMode(true);
 
@@ -217,6 +224,7 @@ QWidget* MainWindow::createLayerPanel() {
         mSession->applyMergeThreshold(sliderThreshold(mMergeSlider->value()));
     });
     connect(mLayerMap, &LayerMapView::unitClicked, this, [this](const Unit& unit) {
+        mLens->selectBlock(unit.layer);
         if (!mSession->toggleUnit(unit)) {
             statusBar()->showMessage(tr("%1 is inside a merge window; undo the merge to edit it")
                                          .arg(QString::fromStdString(unit.label())), 4000);
@@ -334,9 +342,8 @@ void MainWindow::createActions() {
     evaluate->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const char* names[] = {"Similarity", "Importance", "Trajectories", "Results", "Model"};
-    for (int i = 0; i < 5; ++i) {
-        QAction* a = view->addAction(tr(names[i]), this, [this, i] { mTabs->setCurrentIndex(i); });
+    for (int i = 0; i < mTabs->count(); ++i) {  // Ctrl+1 … in tab order
+        QAction* a = view->addAction(mTabs->tabText(i).remove('&'), this, [this, i] { mTabs->setCurrentIndex(i); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
     }
     view->addSeparator();
@@ -372,6 +379,7 @@ void MainWindow::connectSession() {
         addRecent(mSession->modelPath(), mSession->resultsPath());
         statusBar()->showMessage(tr("Loaded %1 · results in %2").arg(mSession->modelPath(), mSession->resultsPath()), 8000);
         if (!mPendingPlan.isEmpty()) loadPlanFile(std::exchange(mPendingPlan, QString()));
+        if (!mPendingPrompt.isEmpty()) inspectPrompt(std::exchange(mPendingPrompt, QString()));
     });
     connect(mSession, &Session::openFailed, this, [this](const QString& message) {
         mLastError = message;
@@ -413,6 +421,20 @@ void MainWindow::connectSession() {
         updatePlanPanel();
     });
     connect(mSession, &Session::planCheckChanged, this, &MainWindow::updatePlanPanel);
+    connect(mCompare, &CompareView::generateRequested, mSession, &Session::runComparison);
+    connect(mLens, &LogitLensView::lensRequested, this, [this](const QString& prompt, int position, int k) {
+        mSession->runLens(prompt.toStdString(), position, k);
+    });
+    connect(mSession, &Session::comparisonChanged, this, [this] {
+        mCompare->setComparison(mSession->comparison());
+        const auto& c = mSession->comparison();
+        mCompare->setBusy(c && !(c->unpruned.done && c->pruned.done));
+    });
+    connect(mSession, &Session::lensChanged, this, [this] { mLens->setLens(mSession->lens()); });
+    connect(mSession, &Session::inspectionFailed, this, [this](const QString& message) {
+        mCompare->setBusy(false);
+        report(tr("Generation failed"), message);
+    });
     connect(mSession, &Session::evaluationsChanged, this, &MainWindow::updateResultsTable);
     connect(mSession, &Session::jobStarted, this, &MainWindow::onJobStarted);
     connect(mSession, &Session::jobEnded, this, [this](const QString& title, const QString& outcome) {
@@ -445,7 +467,7 @@ void MainWindow::onJobStarted(Job* job) {
 }
 
 bool MainWindow::showView(const QString& name) {
-    const QStringList tabs = {"heatmap", "importance", "trajectories", "results", "model"};
+    const QStringList tabs = {"heatmap", "importance", "trajectories", "results", "compare", "lens", "model"};
     if (name == "layers") {
         mTabs->setCurrentIndex(1);  // the layer map is always visible; importance beside it
         return true;
@@ -656,6 +678,17 @@ void MainWindow::loadPlanFile(const QString& file) {
     }
 }
 
+void MainWindow::inspectPrompt(const QString& prompt) {
+    mCompare->promptEdit()->setText(prompt);
+    mLens->promptEdit()->setText(prompt);
+    if (!mSession->isOpen()) {
+        mPendingPrompt = prompt;  // run when the model has been opened
+        return;
+    }
+    mCompare->generateButton()->click();
+    mLens->showButton()->click();
+}
+
 void MainWindow::exportFigure() {
     QCustomPlot* plot = nullptr;
     switch (mTabs->currentIndex()) {
@@ -711,7 +744,7 @@ void MainWindow::evaluateDialog() {
     }
     if (dialog.withPlan()) mSession->runEvaluation(request, true);
     if (dialog.withUnpruned()) mSession->runEvaluation(request, false);
-    mTabs->setCurrentIndex(3);
+    showView("results");
 }
 
 void MainWindow::setDarkMode(bool dark) {

@@ -16,7 +16,9 @@ class QMenu;
 
 namespace lamina {
 
+class CompareView;
 class HeatmapView;
+class LogitLensView;
 class ImportanceView;
 class LayerMapView;
 class LayerTableModel;
@@ -49,9 +51,14 @@ public:
     ImportanceView* importance() const { return mImportance; }
     LayerMapView* layerMap() const { return mLayerMap; }
     TrajectoryView* trajectories() const { return mTrajectories; }
+    CompareView* compareView() const { return mCompare; }
+    LogitLensView* lensView() const { return mLens; }
     QSlider* mergeSlider() const { return mMergeSlider; }
-    /// Shows a view: "heatmap", "importance", "layers", "trajectories", "results", "model".
+    /// Shows a view: "heatmap", "importance", "layers", "trajectories", "compare", "lens",
+    /// "results", "model".
     bool showView(const QString& name);
+    /// Runs the Compare view and the logit lens on `prompt` (now, or once the model is open).
+    void inspectPrompt(const QString& prompt);
     /// Loads a pruning plan file into the session (once the model is open); errors are shown.
     void loadPlanFile(const QString& file);
 
@@ -92,6 +99,8 @@ private:
     QTableView* mTable;
     QLabel* mHeader;
     HeatmapView* mHeatmap;
+    CompareView* mCompare;
+    LogitLensView* mLens;
     ImportanceView* mImportance;
     LayerMapView* mLayerMap;
     TrajectoryView* mTrajectories;
@@ -106,6 +115,7 @@ private:
     QMenu* mRecentMenu = nullptr;
     QListWidget* mRecentList = nullptr;
     QString mPendingPlan;
+    QString mPendingPrompt;
     QString mLastError;
     bool mUnattended = false;
 };

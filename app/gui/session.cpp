@@ -29,6 +29,10 @@ Session::Session(QObject* parent) : QObject(parent) {
     connect(&mDocument, &PlanDocument::planChanged, this, [this] {
         Q_EMIT planChanged();
         scheduleCheck();
+        scheduleInspection();
+    });
+    connect(&mInspectLane, &LatestJob::failed, this, [this](const QString&, const QString& message) {
+        Q_EMIT inspectionFailed(message);
     });
     connect(&mJobs, &JobQueue::jobStarted, this, &Session::jobStarted);
     connect(&mJobs, &JobQueue::jobEnded, this, &Session::jobEnded);
@@ -36,8 +40,8 @@ Session::Session(QObject* parent) : QObject(parent) {
 
 Session::~Session() {
     mJobs.cancelAll();
-    if (mCheckJob != nullptr) mCheckJob->cancel();
-    delete mCheckJob;  // waits for its thread, which stops at its next progress report
+    mCheckLane.cancel();
+    mInspectLane.cancel();
 }
 
 QString Session::modelPath() const {
@@ -242,7 +246,7 @@ void Session::cancelJobs() { mJobs.cancelAll(); }
 
 bool Session::waitIdle(int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);
-    while (isBusy() || mCheckJob != nullptr) {
+    while (isBusy() || mCheckLane.isRunning() || mInspectLane.isRunning()) {
         if (deadline.hasExpired()) return false;
         // Sleep in an event loop (woken by the jobs' signals), never spin: a busy GUI thread
         // would take a core from the computation it waits for.
@@ -256,34 +260,62 @@ bool Session::waitIdle(int timeoutMs) {
 
 void Session::scheduleCheck() {
     if (!isOpen()) return;
-    if (mCheckJob != nullptr) {
-        mCheckDirty = true;
-        mCheckJob->cancel();  // its result would be stale
-        return;
-    }
     std::shared_ptr<Workbench> wb = mWorkbench;
     const PruningPlan plan = currentPlan();
     const CalibrationRequest data = mCalibration;
-    mCheckJob = new Job(tr("Re-evaluating the plan"), [this, wb, plan, data](const ProgressFn& progress) {
+    mCheckLane.request(tr("Re-evaluating the plan"), [this, wb, plan, data](const ProgressFn& progress) {
         const PlanCheck check = wb->checkPlan(plan, data, progress);
         return Job::Completion([this, check] {
             mCheck = check;
             Q_EMIT planCheckChanged();
         });
-    }, this);
-    Job* job = mCheckJob;
-    const auto end = [this, job] {
-        if (mCheckJob == job) mCheckJob = nullptr;
-        job->deleteLater();
-        if (mCheckDirty) {
-            mCheckDirty = false;
-            scheduleCheck();
+    });
+}
+
+void Session::runComparison(const CompareRequest& request) {
+    mCompareRequest = request;
+    mComparison.reset();
+    scheduleInspection();
+}
+
+void Session::runLens(const std::string& prompt, int64_t position, int64_t k) {
+    mLensRequest = LensRequest{prompt, position, k};
+    scheduleInspection();
+}
+
+void Session::scheduleInspection() {
+    if (!isOpen() || (!mCompareRequest && !mLensRequest)) return;
+    std::shared_ptr<Workbench> wb = mWorkbench;
+    const PruningPlan plan = currentPlan();
+    const auto compare = mCompareRequest;
+    const auto lens = mLensRequest;
+    const uint64_t run = ++mInspectRun;
+    mInspectLane.request(tr("Generating side by side"), [this, wb, plan, compare, lens, run](const ProgressFn& progress) {
+        std::optional<LensResult> lensResult;
+        if (lens) lensResult = wb->logitLens(plan, lens->prompt, lens->position, lens->k);
+        if (lensResult) {
+            QMetaObject::invokeMethod(this, [this, lensResult, run] {
+                if (run != mInspectRun) return;
+                mLens = lensResult;
+                Q_EMIT lensChanged();
+            }, Qt::QueuedConnection);
         }
-    };
-    connect(job, &Job::finished, this, end);
-    connect(job, &Job::cancelled, this, end);
-    connect(job, &Job::failed, this, end);
-    job->start();
+        if (!compare) return Job::Completion();
+        const Comparison done = wb->compare(plan, *compare, [this, run, &progress](const Comparison& c) {
+            QMetaObject::invokeMethod(this, [this, c, run] {
+                if (run != mInspectRun) return;
+                mComparison = c;
+                Q_EMIT comparisonChanged();
+            }, Qt::QueuedConnection);
+            return progress(0, 1);  // false once cancelled
+        });
+        // The last update precedes the end of the pruned side: publish both sides finished.
+        return Job::Completion([this, done, run] {
+            if (run != mInspectRun) return;
+            mComparison = done;
+            Q_EMIT comparisonChanged();
+        });
+    });
 }
 
 }  // namespace lamina

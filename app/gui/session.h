@@ -9,7 +9,9 @@
 
 #include "job.h"
 #include "job_queue.h"
+#include "latest_job.h"
 #include "plan_document.h"
+#include "workbench/inspection.h"
 #include "workbench/workbench.h"
 
 namespace lamina {
@@ -71,7 +73,16 @@ public:
     Job* currentJob() const { return mJobs.current(); }
     bool isBusy() const { return mJobs.isBusy(); }
     /// Whether the plan's re-evaluation (its own lane) is running.
-    bool isChecking() const { return mCheckJob != nullptr; }
+    bool isChecking() const { return mCheckLane.isRunning(); }
+
+    // The Compare and Logit-lens views: they follow the plan (every edit re-runs the last
+    // request for the new plan, on their own lane, beside long jobs and the plan check).
+    void runComparison(const CompareRequest& request);
+    void runLens(const std::string& prompt, int64_t position, int64_t k);
+    /// As far as generation has got (updated token by token).
+    const std::optional<Comparison>& comparison() const { return mComparison; }
+    const std::optional<LensResult>& lens() const { return mLens; }
+    bool isInspecting() const { return mInspectLane.isRunning(); }
     /// Cancels the running job and drops the queued ones.
     void cancelJobs();
     /// Processes events until no job runs or is queued (tests, screenshots); false on timeout.
@@ -86,12 +97,17 @@ Q_SIGNALS:
     void planChanged();
     void planCheckChanged();
     void evaluationsChanged();
+    void comparisonChanged();
+    void lensChanged();
+    /// A comparison or lens job failed (bad prompt, ...).
+    void inspectionFailed(const QString& message);
     void jobStarted(lamina::Job* job);
     /// `outcome`: "finished", "cancelled" or the error message.
     void jobEnded(const QString& title, const QString& outcome);
 
 private:
     void scheduleCheck();
+    void scheduleInspection();
     void loadStoredResults();
     void addTrajectory(Trajectory t);
 
@@ -104,8 +120,17 @@ private:
     std::vector<EvaluationRow> mEvaluations;
     PlanDocument mDocument;
     JobQueue mJobs;
-    Job* mCheckJob = nullptr;
-    bool mCheckDirty = false;
+    LatestJob mCheckLane;
+    LatestJob mInspectLane;
+    std::optional<CompareRequest> mCompareRequest;
+    struct LensRequest {
+        std::string prompt;
+        int64_t position = -1, k = 5;
+    };
+    std::optional<LensRequest> mLensRequest;
+    std::optional<Comparison> mComparison;
+    std::optional<LensResult> mLens;
+    uint64_t mInspectRun = 0;  // updates from an older run are dropped
 };
 
 }  // namespace lamina

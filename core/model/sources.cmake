@@ -30,6 +30,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/gguf_loader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hf_loader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/llama2c.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/logit_lens.cpp
     ${CMAKE_CURRENT_LIST_DIR}/model.cpp
     ${CMAKE_CURRENT_LIST_DIR}/page_release.cpp
     ${CMAKE_CURRENT_LIST_DIR}/rope.cpp

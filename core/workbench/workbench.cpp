@@ -8,6 +8,8 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "model/fingerprint.h"
+#include "model/generation.h"
+#include "model/logit_lens.h"
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/export.h"
@@ -25,8 +27,20 @@ struct Workbench::Impl {
     std::shared_ptr<const Model> model;
     std::shared_ptr<ResultsStore> store;
     std::unique_ptr<Tokenizer> tokenizer;  // loaded on first use
+    std::mutex tokenizerMutex;
     std::mutex mutex;       // one long computation at a time
     std::mutex checkMutex;  // checkPlan runs beside them: the model is immutable, the store thread-safe
+
+    // The last comparison's unpruned side: following the plan regenerates only the pruned one.
+    std::mutex generateMutex;
+    std::optional<CompareRequest> unprunedRequest;
+    GeneratedText unprunedText;
+
+    const Tokenizer& tokenizerOf() {
+        const std::lock_guard<std::mutex> lock(tokenizerMutex);
+        if (!tokenizer) tokenizer = tokenizerForModel(modelPath, model->config.vocabSize, "");
+        return *tokenizer;
+    }
 
     CalibrationSet calibration(const CalibrationRequest& data, const ProgressFn& progress) {
         CalibrationSet set = resolveCalibration(data, modelPath, fingerprint);
@@ -136,10 +150,10 @@ std::vector<TaskOutcome> Workbench::evaluate(const EvalRequest& request, const P
                                              const ProgressFn& progress) {
     const std::lock_guard<std::mutex> lock(mImpl->mutex);
     Impl& s = *mImpl;
-    if (!s.tokenizer) s.tokenizer = tokenizerForModel(s.modelPath, s.model->config.vocabSize, "");
+    const Tokenizer& tokenizer = s.tokenizerOf();
     const bool pruned = plan != nullptr && !plan->operations.empty();
     const auto model = pruned ? applyPlan(*s.model, *plan) : s.model;
-    const EvalSubject subject{model.get(), s.tokenizer.get(), s.fingerprint,
+    const EvalSubject subject{model.get(), &tokenizer, s.fingerprint,
                               pruned ? planToJson(*plan)["operations"] : nlohmann::json()};
     return runEvaluation(subject, request, s.store.get(), progress);
 }
@@ -152,6 +166,126 @@ void Workbench::exportModel(const PruningPlan& plan, const std::filesystem::path
     const ExportFormat f = parseExportFormat(format.substr(0, colon));
     const std::lock_guard<std::mutex> lock(mImpl->mutex);
     exportPrunedModel(*mImpl->model, plan, mImpl->modelPath, out, f, progress, ggufType);
+}
+
+namespace {
+
+bool sameRequest(const CompareRequest& a, const CompareRequest& b) {
+    return a.prompt == b.prompt && a.newTokens == b.newTokens && a.temperature == b.temperature && a.topP == b.topP &&
+           a.seed == b.seed;
+}
+
+// Encodes a prompt as generation starts from it: with the tokenizer's special tokens (BOS).
+std::vector<TokenId> promptIds(const Tokenizer& tokenizer, const std::string& prompt) {
+    std::vector<TokenId> ids = tokenizer.encode(prompt, true);
+    if (ids.empty()) throw Error("generation: the prompt encodes to no tokens");
+    return ids;
+}
+
+// The text token `i` of `tokens` adds after the prompt's last token (so a leading space
+// survives SentencePiece-style decoding).
+std::string pieceOf(const Tokenizer& tokenizer, TokenId last, const std::vector<TokenId>& tokens, std::size_t i) {
+    std::vector<TokenId> ids = {last};
+    ids.insert(ids.end(), tokens.begin(), tokens.begin() + static_cast<long>(i));
+    const std::string before = tokenizer.decode(ids);
+    ids.push_back(tokens[i]);
+    const std::string after = tokenizer.decode(ids);
+    return after.compare(0, before.size(), before) == 0 ? after.substr(before.size()) : tokenizer.decode({tokens[i]});
+}
+
+// Generates one side, updating `side` and calling `update` after every token.
+void generateSide(const Model& model, const Tokenizer& tokenizer, const std::vector<TokenId>& prompt,
+                  const CompareRequest& request, GeneratedText& side, const std::function<bool()>& update) {
+    GenerateOptions o;
+    o.maxNewTokens = request.newTokens;
+    o.sampling.temperature = request.temperature;
+    o.sampling.topP = request.topP;
+    o.sampling.seed = request.seed;
+    if (const auto eos = tokenizer.eosId()) o.stopTokens = {*eos};
+    side = GeneratedText{};
+    const auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point first;
+    const Generation g = generate(model, {prompt}, o, [&](const std::vector<TokenId>& step) {
+        side.tokens.push_back(step.front());
+        side.pieces.push_back(pieceOf(tokenizer, prompt.back(), side.tokens, side.tokens.size() - 1));
+        const auto now = std::chrono::steady_clock::now();
+        if (side.tokens.size() == 1) {
+            first = now;
+            side.firstTokenSeconds = std::chrono::duration<double>(now - start).count();
+        } else {
+            side.tokensPerSecond = static_cast<double>(side.tokens.size() - 1) /
+                                   std::chrono::duration<double>(now - first).count();
+        }
+        if (update && !update()) throw Cancelled();
+        return true;
+    });
+    // The engine's own timings (they leave out decoding text and the updates).
+    side.firstTokenSeconds = g.stats.prefillSeconds;
+    if (g.stats.decodeSteps > 0) side.tokensPerSecond = static_cast<double>(g.stats.decodeSteps) / g.stats.decodeSeconds;
+    side.done = true;
+}
+
+}  // namespace
+
+int64_t Comparison::firstDifference() const {
+    const std::size_t n = std::min(unpruned.tokens.size(), pruned.tokens.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        if (unpruned.tokens[i] != pruned.tokens[i]) return static_cast<int64_t>(i);
+    }
+    // One side stopped (EOS) where the other went on.
+    const bool bothDone = unpruned.done && pruned.done;
+    return bothDone && unpruned.tokens.size() != pruned.tokens.size() ? static_cast<int64_t>(n) : -1;
+}
+
+Comparison Workbench::compare(const PruningPlan& plan, const CompareRequest& request,
+                              const std::function<bool(const Comparison&)>& onUpdate) {
+    if (request.newTokens < 1) throw Error("generation: new tokens must be at least 1");
+    Impl& s = *mImpl;
+    const std::lock_guard<std::mutex> lock(s.generateMutex);
+    const Tokenizer& tokenizer = s.tokenizerOf();
+    const std::vector<TokenId> prompt = promptIds(tokenizer, request.prompt);
+    Comparison c;
+    const auto update = [&] { return !onUpdate || onUpdate(c); };
+    if (s.unprunedRequest && sameRequest(*s.unprunedRequest, request)) {
+        c.unpruned = s.unprunedText;
+        if (!update()) throw Cancelled();
+    } else {
+        s.unprunedRequest.reset();
+        generateSide(*s.model, tokenizer, prompt, request, c.unpruned, update);
+        s.unprunedRequest = request;
+        s.unprunedText = c.unpruned;
+    }
+    const auto pruned = plan.operations.empty() ? s.model : applyPlan(*s.model, plan);
+    generateSide(*pruned, tokenizer, prompt, request, c.pruned, update);
+    return c;
+}
+
+LensResult Workbench::logitLens(const PruningPlan& plan, const std::string& prompt, int64_t position, int64_t k) {
+    Impl& s = *mImpl;
+    const std::lock_guard<std::mutex> lock(s.generateMutex);
+    const Tokenizer& tokenizer = s.tokenizerOf();
+    const std::vector<TokenId> ids = promptIds(tokenizer, prompt);
+    LensResult view;
+    for (const TokenId id : ids) view.promptPieces.push_back(tokenizer.decode({id}));
+    view.position = position < 0 ? static_cast<int64_t>(ids.size()) - 1 : position;
+    const auto rowsOf = [&](const Model& m) {
+        std::vector<LensRow> rows;
+        for (const LensReading& r : lamina::logitLens(m, ids, view.position, k)) {
+            LensRow row;
+            row.residual = r.residual;
+            if (r.residual > 0) {
+                const auto b = static_cast<std::size_t>(r.residual - 1);
+                row.sourceBlock = m.sourceLayers.empty() ? r.residual - 1 : m.sourceLayers[b];
+            }
+            for (const TokenId t : r.tokens) row.pieces.push_back(tokenizer.decode({t}));
+            row.probabilities = r.probabilities;
+            rows.push_back(std::move(row));
+        }
+        return rows;
+    };
+    view.unpruned = rowsOf(*s.model);
+    view.pruned = plan.operations.empty() ? view.unpruned : rowsOf(*applyPlan(*s.model, plan));
+    return view;
 }
 
 PruningPlan Workbench::makePlan(std::vector<PlanOperation> operations, nlohmann::json method) const {

@@ -4,6 +4,7 @@
 // app include this; Qt's `slots` keyword clashes with libtorch).
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "common/progress.h"
 #include "data/calibration_request.h"
 #include "eval/run_evaluation.h"
+#include "workbench/inspection.h"
 #include "model/model_summary.h"
 #include "pruning/cached_pruning.h"
 #include "pruning/plan.h"
@@ -70,6 +72,14 @@ public:
     void exportModel(const PruningPlan& plan, const std::filesystem::path& out,
                      const std::string& format, const ProgressFn& progress = {});
 
+    /// Continues `request.prompt` with the unpruned model, then with `plan` applied (one after
+    /// the other, so each side's tokens/s is its own), calling `onUpdate` after every token;
+    /// returning false from it stops (throws `Cancelled`). Runs beside a long computation.
+    Comparison compare(const PruningPlan& plan, const CompareRequest& request,
+                       const std::function<bool(const Comparison&)>& onUpdate = {});
+    /// The logit lens of `prompt` at token `position` (-1: the last) for the unpruned model
+    /// and `plan`, top `k` tokens per residual stream.
+    LensResult logitLens(const PruningPlan& plan, const std::string& prompt, int64_t position, int64_t k);
     /// A plan for this model with `operations` (fingerprint, family and layers filled in).
     PruningPlan makePlan(std::vector<PlanOperation> operations, nlohmann::json method) const;
 
