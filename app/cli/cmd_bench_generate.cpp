@@ -83,6 +83,7 @@ struct Measured {
     double decodeSeconds = 1e30;
     int64_t decodeSteps = 0;
     int64_t kvBytes = 0;
+    double setupSeconds = 0;
     std::vector<TokenId> firstRow;
 };
 
@@ -149,6 +150,7 @@ int runBenchGenerate(const std::vector<std::string>& argv) {
                 x.decodeSeconds = std::min(x.decodeSeconds, g.stats.decodeSeconds);
                 x.decodeSteps = g.stats.decodeSteps;
                 x.kvBytes = g.stats.kvCacheBytes;
+                x.setupSeconds = g.stats.setupSeconds;
                 x.firstRow = g.tokens.front();
             }
         }
@@ -165,6 +167,7 @@ int runBenchGenerate(const std::vector<std::string>& argv) {
                                   {"decode_tokens_per_second", B * x.decodeSteps / x.decodeSeconds},
                                   {"decode_ms_per_step", 1e3 * x.decodeSeconds / x.decodeSteps},
                                   {"kv_cache_bytes", x.kvBytes},
+                                  {"step_setup_seconds", x.setupSeconds},
                                   {"decode_bytes_per_token", decode.bytes},
                                   {"decode_flops_per_token", decode.flops},
                                   {"prefill_flops_per_token", prefill.flops}};

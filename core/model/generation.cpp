@@ -108,11 +108,16 @@ Generation generate(const Model& model, const std::vector<std::vector<TokenId>>&
         rope.cos = rope.cos.contiguous();
         rope.sin = rope.sin.contiguous();
     }
+    if (stepKernel && options.maxNewTokens > 1) {
+        // Set up before the clock of the steps starts (non-float32 weights are converted here).
+        const auto begin = std::chrono::steady_clock::now();
+        stepper = std::make_unique<DecodeStepper>(model, B, at::get_num_threads());
+        out.stats.setupSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    }
     for (int64_t n = 0; n < options.maxNewTokens; ++n) {
         const auto begin = std::chrono::steady_clock::now();
         at::Tensor logits;  // (B, V) float32 on the CPU
-        if (n > 0 && stepKernel) {
-            if (!stepper) stepper = std::make_unique<DecodeStepper>(model, B, at::get_num_threads());
+        if (n > 0 && stepper) {
             logits = stepper->step(ids.view({B}), cache, rope);
         } else {
             const at::Tensor h = runBlocks(model, embedTokens(model, ids), 0, model.numLayers(), {},

@@ -36,6 +36,7 @@ struct GenerateOptions {
 };
 
 struct GenerateStats {
+    double setupSeconds = 0;    ///< the step kernel's set-up (weights converted to float32)
     double prefillSeconds = 0;  ///< prompt forward + first token: the time to first token
     double decodeSeconds = 0;   ///< every later token
     int64_t decodeSteps = 0;    ///< forwards after the prefill (one token per row each)

@@ -29,7 +29,9 @@ struct Workbench::Impl {
     std::unique_ptr<Tokenizer> tokenizer;  // loaded on first use
     std::mutex tokenizerMutex;
     std::mutex mutex;       // one long computation at a time
-    std::mutex checkMutex;  // checkPlan runs beside them: the model is immutable, the store thread-safe
+    // checkPlan runs beside the long computations (the model is immutable, the store
+    // thread-safe), not beside compare's generation, whose speed the Compare view shows.
+    std::mutex checkMutex;
 
     // The last comparison's unpruned side: following the plan regenerates only the pruned one.
     std::mutex generateMutex;
@@ -251,11 +253,14 @@ Comparison Workbench::compare(const PruningPlan& plan, const CompareRequest& req
         if (!update()) throw Cancelled();
     } else {
         s.unprunedRequest.reset();
+        // Not beside a plan check: both sides' speeds are measured on an otherwise idle engine.
+        const std::lock_guard<std::mutex> alone(s.checkMutex);
         generateSide(*s.model, tokenizer, prompt, request, c.unpruned, update);
         s.unprunedRequest = request;
         s.unprunedText = c.unpruned;
     }
     const auto pruned = plan.operations.empty() ? s.model : applyPlan(*s.model, plan);
+    const std::lock_guard<std::mutex> alone(s.checkMutex);
     generateSide(*pruned, tokenizer, prompt, request, c.pruned, update);
     return c;
 }
