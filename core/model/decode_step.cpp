@@ -196,20 +196,7 @@ at::Tensor DecodeStepper::Impl::step(const at::Tensor& ids, KvCache& cache, cons
                     const float* qv = q.data() + b * qDim + h * hd;
                     const float* keys = kc + ((b * nKV + g) * capacity + first) * hd;
                     const float* values = vc + ((b * nKV + g) * capacity + first) * hd;
-                    float top = -INFINITY;
-                    for (int64_t t = 0; t < S; ++t) {
-                        s[t] = dotProduct(qv, keys + t * hd, hd) * scale;
-                        top = std::max(top, s[t]);
-                    }
-                    float total = 0;
-                    for (int64_t t = 0; t < S; ++t) total += (s[t] = std::exp(s[t] - top));
-                    float* out = heads.data() + b * qDim + h * hd;
-                    std::fill_n(out, hd, 0.0F);
-                    for (int64_t t = 0; t < S; ++t) {
-                        const float p = s[t] / total;
-                        const float* vr = values + t * hd;
-                        for (int64_t j = 0; j < hd; ++j) out[j] += p * vr[j];
-                    }
+                    attendOne(qv, keys, values, S, hd, scale, s, heads.data() + b * qDim + h * hd);
                 }
             });
             // Phase 3: output projection, added to the residual stream.

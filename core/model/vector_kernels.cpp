@@ -1,5 +1,8 @@
 #include "model/vector_kernels.h"
 
+#include <algorithm>
+#include <cmath>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define LAMINA_X86 1
@@ -26,6 +29,27 @@ float dotGeneric(const float* a, const float* b, int64_t n) {
 
 void rows4Generic(const float* w, int64_t k, const float* x, float* out) {
     for (int i = 0; i < 4; ++i) out[i] = dotGeneric(w + i * k, x, k);
+}
+
+// Shared by every instruction set: the scores' softmax, in place.
+float softmaxInPlace(float* s, int64_t S) {
+    float top = -INFINITY;
+    for (int64_t t = 0; t < S; ++t) top = std::max(top, s[t]);
+    float total = 0;
+    for (int64_t t = 0; t < S; ++t) total += (s[t] = std::exp(s[t] - top));
+    return total;
+}
+
+void attendGeneric(const float* q, const float* keys, const float* values, int64_t S, int64_t hd, float scale,
+                   float* s, float* out) {
+    for (int64_t t = 0; t < S; ++t) s[t] = dotGeneric(q, keys + t * hd, hd) * scale;
+    const float total = softmaxInPlace(s, S);
+    std::fill_n(out, hd, 0.0F);
+    for (int64_t t = 0; t < S; ++t) {
+        const float p = s[t] / total;
+        const float* vr = values + t * hd;
+        for (int64_t j = 0; j < hd; ++j) out[j] += p * vr[j];
+    }
 }
 
 #ifdef LAMINA_X86
@@ -67,6 +91,29 @@ __attribute__((target("avx2,fma"))) void rows4Avx2(const float* w, int64_t k, co
     }
 }
 
+// hd/8 registers hold the query and then the output; the keys and values stream once.
+__attribute__((target("avx2,fma"))) void attendAvx2(const float* q, const float* keys, const float* values,
+                                                    int64_t S, int64_t hd, float scale, float* s, float* out) {
+    constexpr int kMax = 16;  // hd <= 128
+    const int n = static_cast<int>(hd / 8);
+    __m256 reg[kMax];
+    for (int i = 0; i < n; ++i) reg[i] = _mm256_loadu_ps(q + 8 * i);
+    for (int64_t t = 0; t < S; ++t) {
+        const float* kr = keys + t * hd;
+        __m256 acc = _mm256_mul_ps(reg[0], _mm256_loadu_ps(kr));
+        for (int i = 1; i < n; ++i) acc = _mm256_fmadd_ps(reg[i], _mm256_loadu_ps(kr + 8 * i), acc);
+        s[t] = sum8(acc) * scale;
+    }
+    const float total = softmaxInPlace(s, S);
+    for (int i = 0; i < n; ++i) reg[i] = _mm256_setzero_ps();
+    for (int64_t t = 0; t < S; ++t) {
+        const __m256 p = _mm256_set1_ps(s[t] / total);
+        const float* vr = values + t * hd;
+        for (int i = 0; i < n; ++i) reg[i] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vr + 8 * i), reg[i]);
+    }
+    for (int i = 0; i < n; ++i) _mm256_storeu_ps(out + 8 * i, reg[i]);
+}
+
 __attribute__((target("avx512f"))) float dotAvx512(const float* a, const float* b, int64_t n) {
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
     int64_t j = 0;
@@ -106,17 +153,21 @@ __attribute__((target("avx512f"))) void rows4Avx512(const float* w, int64_t k, c
 }
 #endif
 
+using AttendFn = void (*)(const float*, const float*, const float*, int64_t, int64_t, float, float*, float*);
+
 struct Kernels {
     const char* isa = "generic";
     DotFn dot = dotGeneric;
     Rows4Fn rows4 = rows4Generic;
+    AttendFn attend = attendGeneric;  // for hd a multiple of 8, at most 128
 };
 
 Kernels pick() {
 #ifdef LAMINA_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return {"avx512f", dotAvx512, rows4Avx512};
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {"avx2", dotAvx2, rows4Avx2};
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (__builtin_cpu_supports("avx512f")) return {"avx512f", dotAvx512, rows4Avx512, avx2 ? attendAvx2 : attendGeneric};
+    if (avx2) return {"avx2", dotAvx2, rows4Avx2, attendAvx2};
 #endif
     return {};
 }
@@ -150,6 +201,12 @@ void multiplyRows(const float* w, const float* bias, int64_t k, int64_t r0, int6
 }
 
 float dotProduct(const float* a, const float* b, int64_t n) { return kernels().dot(a, b, n); }
+
+void attendOne(const float* q, const float* keys, const float* values, int64_t S, int64_t hd, float scale,
+               float* scores, float* out) {
+    const bool fits = hd % 8 == 0 && hd <= 128 && hd > 0;
+    (fits ? kernels().attend : attendGeneric)(q, keys, values, S, hd, scale, scores, out);
+}
 
 const char* vectorKernelIsa() { return kernels().isa; }
 

@@ -15,6 +15,12 @@ void multiplyRows(const float* w, const float* bias, int64_t k, int64_t r0, int6
 /// Σ a[j]·b[j] over n, with the same instruction set as multiplyRows.
 float dotProduct(const float* a, const float* b, int64_t n);
 
+/// Softmax attention of one query over S cached positions: out[0, hd) = Σ_t p_t · values[t],
+/// p = softmax(scale · keys[t]·q) over t < S; keys and values are (S, hd) row-major, `scores`
+/// holds S floats of scratch. AVX2 when hd is a multiple of 8 up to 128.
+void attendOne(const float* q, const float* keys, const float* values, int64_t S, int64_t hd, float scale,
+               float* scores, float* out);
+
 /// The instruction set the kernels use on this CPU: "avx512f", "avx2" or "generic".
 const char* vectorKernelIsa();
 

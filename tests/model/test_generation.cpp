@@ -149,6 +149,27 @@ private Q_SLOTS:
         qInfo("vector kernels: %s", vectorKernelIsa());
     }
 
+    // One query's softmax attention against a float64 softmax(scale·Kq)ᵀV, for head sizes
+    // the vector path takes (multiples of 8 up to 128) and others (the generic loop).
+    void attendOneMatchesDirectSoftmax() {
+        at::manual_seed(11);
+        for (const int64_t hd : {8, 24, 32, 64, 128, 12, 136}) {
+            for (const int64_t S : {1, 7, 300}) {
+                const at::Tensor q = at::randn({hd}), keys = at::randn({S, hd}), values = at::randn({S, hd});
+                const float scale = 1.0F / std::sqrt(static_cast<float>(hd));
+                std::vector<float> scores(static_cast<std::size_t>(S)), out(static_cast<std::size_t>(hd));
+                attendOne(q.data_ptr<float>(), keys.data_ptr<float>(), values.data_ptr<float>(), S, hd, scale,
+                          scores.data(), out.data());
+                const at::Tensor p = (at::mv(keys.to(at::kDouble), q.to(at::kDouble)) * scale).softmax(0);
+                const at::Tensor want = at::mv(values.to(at::kDouble).t(), p);
+                for (int64_t j = 0; j < hd; ++j) {
+                    QVERIFY2(std::abs(out[static_cast<std::size_t>(j)] - want[j].item<double>()) < 1e-5,
+                             qPrintable(QString("hd %1 S %2 j %3").arg(hd).arg(S).arg(j)));
+                }
+            }
+        }
+    }
+
     // The stepper gives the logits of a full forward (no cache) at every step, on every
     // family's fixture (q/k/v biases, head_dim ≠ d / heads, llama3 RoPE), with a sliding
     // window of 3 set on stories260K, and with one worker or three (uneven shares).
