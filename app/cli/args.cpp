@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace lamina::cli {
@@ -56,24 +58,42 @@ std::string Args::valueOr(const std::string& name, const std::string& fallback) 
     return value(name).value_or(fallback);
 }
 
-int64_t Args::integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
-    const auto v = value(name);
-    if (!v) return fallback;
+namespace {
+
+int64_t parseInteger(const std::string& name, const std::string& text, int64_t min, int64_t max) {
     std::size_t used = 0;
     int64_t n = 0;
     try {
-        n = std::stoll(*v, &used);
+        n = std::stoll(text, &used);
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != v->size() || v->empty()) {
-        throw Error("option --" + name + ": expected an integer, got '" + *v + "'");
+    if (used != text.size() || text.empty()) {
+        throw Error("option --" + name + ": expected an integer, got '" + text + "'");
     }
     if (n < min || n > max) {
-        throw Error("option --" + name + ": " + *v + " is outside [" + std::to_string(min) + ", " +
+        throw Error("option --" + name + ": " + text + " is outside [" + std::to_string(min) + ", " +
                     std::to_string(max) + "]");
     }
     return n;
+}
+
+}  // namespace
+
+int64_t Args::integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
+    const auto v = value(name);
+    return v ? parseInteger(name, *v, min, max) : fallback;
+}
+
+std::vector<int64_t> Args::integerList(const std::string& name, int64_t min, int64_t max) const {
+    std::vector<int64_t> out;
+    const std::string text = valueOr(name, "");
+    for (std::size_t begin = 0; begin <= text.size();) {
+        const std::size_t end = std::min(text.find(',', begin), text.size());
+        if (end > begin) out.push_back(parseInteger(name, text.substr(begin, end - begin), min, max));
+        begin = end + 1;
+    }
+    return out;
 }
 
 int64_t Args::requiredInteger(const std::string& name, int64_t min, int64_t max) const {

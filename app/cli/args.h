@@ -27,6 +27,8 @@ public:
     std::string required(const std::string& name) const;
     std::string valueOr(const std::string& name, const std::string& fallback) const;
     int64_t integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
+    /// Comma-separated integers in [min, max] ("0,4,15"; empty items skipped; none when absent).
+    std::vector<int64_t> integerList(const std::string& name, int64_t min, int64_t max) const;
     int64_t requiredInteger(const std::string& name, int64_t min, int64_t max) const;
 
 private:

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <sstream>
 
 #include "args.h"
 #include "commands.h"
@@ -24,27 +23,6 @@
 namespace lamina::cli {
 
 namespace {
-
-std::vector<int64_t> parseBatches(const std::string& text) {
-    std::vector<int64_t> out;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        std::size_t used = 0;
-        long long b = 0;
-        try {
-            b = std::stoll(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != item.size() || b < 1 || b > 1024) {
-            throw Error("option --batch: expected sizes in [1, 1024] separated by commas, got '" + text + "'");
-        }
-        out.push_back(b);
-    }
-    if (out.empty()) throw Error("option --batch: empty");
-    return out;
-}
 
 int64_t bytesOf(const at::Tensor& t) { return t.defined() ? t.numel() * static_cast<int64_t>(t.element_size()) : 0; }
 
@@ -104,7 +82,8 @@ int runBenchGenerate(const std::vector<std::string>& argv) {
     const int64_t P = args.integer("prompt-tokens", 256, 1, 1 << 16);
     const int64_t N = args.integer("new-tokens", 128, 2, 1 << 16);
     const int64_t repeat = args.integer("repeat", 3, 1, 1000);
-    const std::vector<int64_t> batches = parseBatches(args.valueOr("batch", "1,8"));
+    const std::vector<int64_t> batches = args.value("batch") ? args.integerList("batch", 1, 1024) : std::vector<int64_t>{1, 8};
+    if (batches.empty()) throw Error("option --batch: expected batch sizes like 1,8");
     const int threads = configureRuntime(static_cast<int>(args.integer("threads", 0, 0, 1024)));
     LoadOptions load;
     load.compute = computeDtype(args);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "analyze_common.h"
 #include "common/error.h"
@@ -24,24 +23,6 @@ double positiveOrZero(const Args& args, const std::string& name, double fallback
     }
     throw Error("option --" + name + ": expected a number in [" + std::to_string(lo) + ", " +
                 std::to_string(hi) + "], got '" + *v + "'");
-}
-
-std::vector<int64_t> parseBlockList(const std::string& text) {
-    std::vector<int64_t> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        if (item.empty()) continue;
-        try {
-            std::size_t used = 0;
-            const long long v = std::stoll(item, &used);
-            if (used != item.size() || v < 0) throw std::invalid_argument(item);
-            out.push_back(v);
-        } catch (const std::exception&) {
-            throw Error("option --protect: expected block indices like 0,1,2,14, got '" + item + "'");
-        }
-    }
-    return out;
 }
 
 nlohmann::json stepJson(const TrajectoryStep& s) {
@@ -98,8 +79,8 @@ PruneRequest parsePruneRequest(const Args& args) {
     if (const auto units = args.value("units")) o.units = parseUnitSet(*units);
     o.divergence = parseDivergence(args.valueOr("divergence", "js"));
     o.protectFirst = args.integer("protect-first", 0, 0, 4096);
-    if (const auto p = args.value("protect")) {
-        o.protectedBlocks = parseBlockList(*p);
+    if (args.value("protect")) {
+        o.protectedBlocks = args.integerList("protect", 0, 1 << 20);
         o.protectedBlocksSet = true;
     }
     o.normPower = static_cast<int>(args.integer("norm-power", 1, 1, 2));

@@ -132,6 +132,41 @@ private Q_SLOTS:
                        "only finercut, sleb and blockpruner run on a device");
     }
 
+    // bench --generate with a two-block plan: every model and batch reported, and the work per
+    // decoded token as the demo model's shapes give it (d 256, q 256, kv 128, FFN 688, vocab
+    // 32,000; 16 blocks, then 14), at the mean cached context P + N/2.
+    void benchGenerate() {
+        QTemporaryDir dir;
+        const QString plan = dir.filePath("plan.json");
+        QCOMPARE(runCli({"prune", demo(), "--method", "shortened-ppl", "--seq", "16", "--windows", "2", "--steps", "2",
+                         "--out", plan})
+                     .exitCode,
+                 0);
+        const auto r = runCli({"bench", demo(), "--generate", "--plan", plan, "--batch", "1,2", "--prompt-tokens", "8",
+                               "--new-tokens", "4", "--repeat", "1", "--threads", "2", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray runs = r.json()["runs"].toArray();
+        QCOMPARE(runs.size(), 4);
+        const double context = 8 + 4 / 2.0;
+        const auto flops = [&](int blocks) {
+            const double attn = 2.0 * (256 * 256 + 2 * 128 * 256 + 256 * 256) + 4.0 * context * 256;
+            return blocks * (attn + 2.0 * 3 * 688 * 256) + 2.0 * 32000 * 256;
+        };
+        for (int i = 0; i < 4; ++i) {
+            const QJsonObject run = runs[i].toObject();
+            const bool pruned = run["model"].toString() == "plan";
+            QCOMPARE(pruned, i % 2 == 1);
+            QCOMPARE(run["batch"].toInt(), i < 2 ? 1 : 2);
+            QVERIFY(run["decode_tokens_per_second"].toDouble() > 0);
+            QCOMPARE(run["decode_flops_per_token"].toDouble(), flops(pruned ? 14 : 16));
+            // K and V of every attention block, float32, for the whole sequence per row.
+            QCOMPARE(run["kv_cache_bytes"].toInteger(), qint64{2} * (pruned ? 14 : 16) * (i < 2 ? 1 : 2) * 128 * 12 * 4);
+            if (pruned) QCOMPARE(run["ideal_decode_speedup_flops"].toDouble(), flops(16) / flops(14));
+        }
+        verifyBadInput(runCli({"bench", demo(), "--generate", "--batch", "1,0"}), "--batch: 0 is outside [1, 1024]");
+        verifyBadInput(runCli({"bench", demo(), "--generate", "--batch", ","}), "expected batch sizes");
+    }
+
     void badInput() {
         verifyBadInput(runCli({"info", "/nonexistent/model"}), "/nonexistent/model");
         verifyBadInput(runCli({"info", demo(), "--frobnicate"}), "unknown option --frobnicate");
