@@ -29,11 +29,14 @@ Session::Session(QObject* parent) : QObject(parent) {
     connect(&mDocument, &PlanDocument::planChanged, this, [this] {
         Q_EMIT planChanged();
         scheduleCheck();
-        scheduleInspection();
+        scheduleComparison();
+        scheduleLens();
     });
-    connect(&mInspectLane, &LatestJob::failed, this, [this](const QString&, const QString& message) {
-        Q_EMIT inspectionFailed(message);
-    });
+    for (LatestJob* lane : {&mCompareLane, &mLensLane}) {
+        connect(lane, &LatestJob::failed, this, [this](const QString&, const QString& message) {
+            Q_EMIT inspectionFailed(message);
+        });
+    }
     connect(&mJobs, &JobQueue::jobStarted, this, &Session::jobStarted);
     connect(&mJobs, &JobQueue::jobEnded, this, &Session::jobEnded);
 }
@@ -41,7 +44,8 @@ Session::Session(QObject* parent) : QObject(parent) {
 Session::~Session() {
     mJobs.cancelAll();
     mCheckLane.cancel();
-    mInspectLane.cancel();
+    mCompareLane.cancel();
+    mLensLane.cancel();
 }
 
 QString Session::modelPath() const {
@@ -246,7 +250,7 @@ void Session::cancelJobs() { mJobs.cancelAll(); }
 
 bool Session::waitIdle(int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);
-    while (isBusy() || mCheckLane.isRunning() || mInspectLane.isRunning()) {
+    while (isBusy() || mCheckLane.isRunning() || isInspecting()) {
         if (deadline.hasExpired()) return false;
         // Sleep in an event loop (woken by the jobs' signals), never spin: a busy GUI thread
         // would take a core from the computation it waits for.
@@ -275,35 +279,24 @@ void Session::scheduleCheck() {
 void Session::runComparison(const CompareRequest& request) {
     mCompareRequest = request;
     mComparison.reset();
-    scheduleInspection();
+    scheduleComparison();
 }
 
 void Session::runLens(const std::string& prompt, int64_t position, int64_t k) {
     mLensRequest = LensRequest{prompt, position, k};
-    scheduleInspection();
+    scheduleLens();
 }
 
-void Session::scheduleInspection() {
-    if (!isOpen() || (!mCompareRequest && !mLensRequest)) return;
+void Session::scheduleComparison() {
+    if (!isOpen() || !mCompareRequest) return;
     std::shared_ptr<Workbench> wb = mWorkbench;
     const PruningPlan plan = currentPlan();
-    const auto compare = mCompareRequest;
-    const auto lens = mLensRequest;
-    const uint64_t run = ++mInspectRun;
-    mInspectLane.request(tr("Generating side by side"), [this, wb, plan, compare, lens, run](const ProgressFn& progress) {
-        std::optional<LensResult> lensResult;
-        if (lens) lensResult = wb->logitLens(plan, lens->prompt, lens->position, lens->k);
-        if (lensResult) {
-            QMetaObject::invokeMethod(this, [this, lensResult, run] {
-                if (run != mInspectRun) return;
-                mLens = lensResult;
-                Q_EMIT lensChanged();
-            }, Qt::QueuedConnection);
-        }
-        if (!compare) return Job::Completion();
-        const Comparison done = wb->compare(plan, *compare, [this, run, &progress](const Comparison& c) {
+    const CompareRequest request = *mCompareRequest;
+    const uint64_t run = ++mCompareRun;
+    mCompareLane.request(tr("Generating side by side"), [this, wb, plan, request, run](const ProgressFn& progress) {
+        const Comparison done = wb->compare(plan, request, [this, run, &progress](const Comparison& c) {
             QMetaObject::invokeMethod(this, [this, c, run] {
-                if (run != mInspectRun) return;
+                if (run != mCompareRun) return;  // from a run a newer request replaced
                 mComparison = c;
                 Q_EMIT comparisonChanged();
             }, Qt::QueuedConnection);
@@ -311,9 +304,23 @@ void Session::scheduleInspection() {
         });
         // The last update precedes the end of the pruned side: publish both sides finished.
         return Job::Completion([this, done, run] {
-            if (run != mInspectRun) return;
+            if (run != mCompareRun) return;
             mComparison = done;
             Q_EMIT comparisonChanged();
+        });
+    });
+}
+
+void Session::scheduleLens() {
+    if (!isOpen() || !mLensRequest) return;
+    std::shared_ptr<Workbench> wb = mWorkbench;
+    const PruningPlan plan = currentPlan();
+    const LensRequest request = *mLensRequest;
+    mLensLane.request(tr("Reading the logit lens"), [wb, plan, request, this](const ProgressFn&) {
+        const LensResult lens = wb->logitLens(plan, request.prompt, request.position, request.k);
+        return Job::Completion([this, lens] {
+            mLens = lens;
+            Q_EMIT lensChanged();
         });
     });
 }

@@ -75,14 +75,14 @@ public:
     /// Whether the plan's re-evaluation (its own lane) is running.
     bool isChecking() const { return mCheckLane.isRunning(); }
 
-    // The Compare and Logit-lens views: they follow the plan (every edit re-runs the last
-    // request for the new plan, on their own lane, beside long jobs and the plan check).
+    // The Compare and Logit-lens views: they follow the plan (every edit re-runs each view's
+    // last request for the new plan, on a lane of its own, beside long jobs and the check).
     void runComparison(const CompareRequest& request);
     void runLens(const std::string& prompt, int64_t position, int64_t k);
     /// As far as generation has got (updated token by token).
     const std::optional<Comparison>& comparison() const { return mComparison; }
     const std::optional<LensResult>& lens() const { return mLens; }
-    bool isInspecting() const { return mInspectLane.isRunning(); }
+    bool isInspecting() const { return mCompareLane.isRunning() || mLensLane.isRunning(); }
     /// Cancels the running job and drops the queued ones.
     void cancelJobs();
     /// Processes events until no job runs or is queued (tests, screenshots); false on timeout.
@@ -107,7 +107,8 @@ Q_SIGNALS:
 
 private:
     void scheduleCheck();
-    void scheduleInspection();
+    void scheduleComparison();
+    void scheduleLens();
     void loadStoredResults();
     void addTrajectory(Trajectory t);
 
@@ -121,7 +122,8 @@ private:
     PlanDocument mDocument;
     JobQueue mJobs;
     LatestJob mCheckLane;
-    LatestJob mInspectLane;
+    LatestJob mCompareLane;
+    LatestJob mLensLane;
     std::optional<CompareRequest> mCompareRequest;
     struct LensRequest {
         std::string prompt;
@@ -130,7 +132,7 @@ private:
     std::optional<LensRequest> mLensRequest;
     std::optional<Comparison> mComparison;
     std::optional<LensResult> mLens;
-    uint64_t mInspectRun = 0;  // updates from an older run are dropped
+    uint64_t mCompareRun = 0;  // streamed updates from an older run are dropped
 };
 
 }  // namespace lamina

@@ -184,11 +184,14 @@ std::vector<TokenId> promptIds(const Tokenizer& tokenizer, const std::string& pr
     return ids;
 }
 
-// The text token `i` of `tokens` adds after the prompt's last token (so a leading space
-// survives SentencePiece-style decoding).
+// The text token `i` of `tokens` adds after the tokens before it (the prompt's last one
+// first, so a leading space survives SentencePiece-style decoding). Decoding is local (a
+// character spans at most 4 byte tokens), so 8 tokens of context do: decoding the whole
+// prefix for every token made a long generation quadratic.
 std::string pieceOf(const Tokenizer& tokenizer, TokenId last, const std::vector<TokenId>& tokens, std::size_t i) {
-    std::vector<TokenId> ids = {last};
-    ids.insert(ids.end(), tokens.begin(), tokens.begin() + static_cast<long>(i));
+    const std::size_t from = i > 7 ? i - 7 : 0;
+    std::vector<TokenId> ids = {from == 0 ? last : tokens[from - 1]};
+    ids.insert(ids.end(), tokens.begin() + static_cast<long>(from), tokens.begin() + static_cast<long>(i));
     const std::string before = tokenizer.decode(ids);
     ids.push_back(tokens[i]);
     const std::string after = tokenizer.decode(ids);
