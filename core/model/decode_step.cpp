@@ -148,8 +148,7 @@ at::Tensor DecodeStepper::Impl::step(const at::Tensor& ids, KvCache& cache, cons
     const int64_t S = pos + 1 - first;  // key positions attended to
     const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
     const int W = team.size();
-    if (scoresPerWorker < S) {
-        scoresPerWorker = std::max<int64_t>(S, cache.keys.empty() ? S : 0);
+    if (scoresPerWorker < S) {  // room for the longest cache: sized once per generation
         for (const auto& k : cache.keys) {
             if (k.defined()) scoresPerWorker = std::max(scoresPerWorker, k.size(1));
         }
@@ -164,6 +163,7 @@ at::Tensor DecodeStepper::Impl::step(const at::Tensor& ids, KvCache& cache, cons
             float* kc = cache.keys[i].data_ptr<float>();
             float* vc = cache.values[i].data_ptr<float>();
             // Phase 1: q, k, v by heads; RoPE; k and v straight into the cache (row b·nKV + g).
+            // Each worker normalises the rows itself (d values, no barrier needed for it).
             team.run([&](int w) {
                 float* nx = normedOf(w);
                 rmsNormRows(nx, xp, blk.attnNorm, B, d, c.rmsNormEps);
