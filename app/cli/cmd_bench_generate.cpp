@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/runtime.h"
 #include "console.h"
+#include "model/decode_step.h"
 #include "model/device.h"
 #include "model/fingerprint.h"
 #include "model/generation.h"
@@ -24,11 +25,9 @@ namespace lamina::cli {
 
 namespace {
 
-int64_t bytesOf(const at::Tensor& t) { return t.defined() ? t.numel() * static_cast<int64_t>(t.element_size()) : 0; }
-
 // Work per generated token at `context` cached positions: matmul FLOPs, and bytes read
-// (weights as they are held, plus the keys and values attended to). Embedding lookups and
-// norms are left out: a row of the table per token, noise next to the matrices.
+// (weights as the steps read them, plus the keys and values attended to). Embedding lookups
+// and norms are left out: a row of the table per token, noise next to the matrices.
 struct TokenCost {
     double flops = 0;
     double bytes = 0;
@@ -36,6 +35,12 @@ struct TokenCost {
 
 TokenCost tokenCost(const Model& m, double context) {
     const ModelConfig& c = m.config;
+    // The step kernel reads float32 copies of weights held in another type (decode_step.h).
+    const bool stepKernel = canDecodeStep(m);
+    const auto bytesOf = [stepKernel](const at::Tensor& t) -> double {
+        if (!t.defined()) return 0;
+        return static_cast<double>(t.numel()) * (stepKernel ? 4 : static_cast<double>(t.element_size()));
+    };
     TokenCost cost;
     for (const BlockWeights& b : m.blocks) {
         if (b.hasAttention()) {

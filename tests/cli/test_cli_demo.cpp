@@ -163,6 +163,14 @@ private Q_SLOTS:
             QCOMPARE(run["kv_cache_bytes"].toInteger(), qint64{2} * (pruned ? 14 : 16) * (i < 2 ? 1 : 2) * 128 * 12 * 4);
             if (pruned) QCOMPARE(run["ideal_decode_speedup_flops"].toDouble(), flops(16) / flops(14));
         }
+        // Bytes per decoded token: the step kernel reads float32 weights, also when the bf16
+        // checkpoint stays mapped (it converts them once), and float32 keys and values.
+        const auto mapped = runCli({"bench", demo(), "--generate", "--batch", "1", "--prompt-tokens", "8",
+                                    "--new-tokens", "4", "--repeat", "1", "--weights", "mapped", "--json"});
+        QCOMPARE(mapped.exitCode, 0);
+        const double weights = 16.0 * (256 * 256 + 2 * 128 * 256 + 256 * 256 + 3 * 688 * 256) + 32000.0 * 256;
+        QCOMPARE(mapped.json()["runs"].toArray()[0].toObject()["decode_bytes_per_token"].toDouble(),
+                 4 * weights + 16 * 2 * context * 128 * 4);
         verifyBadInput(runCli({"bench", demo(), "--generate", "--batch", "1,0"}), "--batch: 0 is outside [1, 1024]");
         verifyBadInput(runCli({"bench", demo(), "--generate", "--batch", ","}), "expected batch sizes");
     }
