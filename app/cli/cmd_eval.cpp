@@ -18,6 +18,7 @@
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/plan.h"
+#include "pruning/plan_identity.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer_for_model.h"
 
@@ -188,7 +189,7 @@ int evaluateAs(const std::vector<std::string>& argv, const MpiGroup* group) {
     const bool withBaseline = plan && !args.flag("no-baseline");
     if (plan) {
         const auto pruned = applyPlan(*model, *plan);
-        outcomes = evaluate(*pruned, planToJson(*plan)["operations"], "pruned");
+        outcomes = evaluate(*pruned, planIdentity(*plan), "pruned");
     } else {
         outcomes = evaluate(*model, nullptr, "eval");
     }

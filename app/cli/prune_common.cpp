@@ -51,7 +51,7 @@ const std::set<std::string>& pruneValueOptions() {
         "method", "calib",   "seq",      "windows",  "bos",       "seed",       "tokenizer",
         "ratio",  "threshold", "steps",  "merge",    "results",   "out",        "divergence",
         "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype", "weights",
-        "norm-power", "device"};
+        "norm-power", "device", "repair", "heldout", "heldout-seq", "repair-windows"};
     return options;
 }
 
@@ -99,31 +99,34 @@ PruneRequest parsePruneRequest(const Args& args) {
     return r;
 }
 
-void finishPrune(const PruneReport& report, const PruneRequest& request, const Args& args) {
+void finishPrune(const PruneReport& report, const PruneRequest& request, const Args& args,
+                 const nlohmann::json& repair) {
     const std::filesystem::path out = args.required("out");
     writePlan(out, report.plan);
     const Trajectory& t = report.trajectory;
     if (args.flag("json")) {
         nlohmann::json steps = nlohmann::json::array();
         for (const TrajectoryStep& s : t.steps) steps.push_back(stepJson(s));
-        printJson({{"model", request.model.string()},
-                   {"model_fingerprint", report.modelFingerprint},
-                   {"method", t.method},
-                   {"parameters", nlohmann::json::parse(t.parameters)},
-                   {"score", t.scoreName},
-                   {"cumulative", t.cumulative},
-                   {"base_ppl", t.basePerplexity},
-                   {"steps", steps},
-                   {"plan_steps", report.planSteps},
-                   {"plan", planToJson(report.plan)},
-                   {"plan_file", out.string()},
-                   {"calibration", {{"kind", report.calibration.kind},
-                                    {"description", report.calibration.description},
-                                    {"fingerprint", report.calibration.fingerprint}}},
-                   {"cached", !report.computed},
-                   {"candidates_abandoned", t.abandonedCandidates},
-                   {"ranks", request.policy.group ? request.policy.group->size() : 1},
-                   {"seconds", report.seconds}});
+        nlohmann::json j = {{"model", request.model.string()},
+                            {"model_fingerprint", report.modelFingerprint},
+                            {"method", t.method},
+                            {"parameters", nlohmann::json::parse(t.parameters)},
+                            {"score", t.scoreName},
+                            {"cumulative", t.cumulative},
+                            {"base_ppl", t.basePerplexity},
+                            {"steps", steps},
+                            {"plan_steps", report.planSteps},
+                            {"plan", planToJson(report.plan)},
+                            {"plan_file", out.string()},
+                            {"calibration", {{"kind", report.calibration.kind},
+                                             {"description", report.calibration.description},
+                                             {"fingerprint", report.calibration.fingerprint}}},
+                            {"cached", !report.computed},
+                            {"candidates_abandoned", t.abandonedCandidates},
+                            {"ranks", request.policy.group ? request.policy.group->size() : 1},
+                   {"seconds", report.seconds}};
+        if (!repair.is_null()) j["repair"] = repair;
+        printJson(j);
         return;
     }
     std::printf("%s on %s: %zu steps (%s), base calibration PPL %.3f\n", t.method.c_str(),
@@ -143,6 +146,23 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
                 report.plan.operations.size(),
                 report.plan.metrics.value("calibration_ppl", t.basePerplexity),
                 report.computed ? "computed" : "answered from the results file");
+    if (!repair.is_null()) printRepair(repair);
 }
+
+void printRepair(const nlohmann::json& r) {
+    std::size_t skipped = 0;
+    for (const auto& s : r["sites"]) skipped += s.contains("skipped") ? 1 : 0;
+    std::printf("repair       %s: %zu cuts (%zu skipped), fitted on %lld tokens in %.1f s; calibration PPL %.3f -> %.3f",
+                r["kind"].get<std::string>().c_str(), r["sites"].size(), skipped,
+                static_cast<long long>(r["fit"].value("tokens", int64_t{0})), r["fit"].value("seconds", 0.0),
+                r["calibration_ppl"]["without"].get<double>(), r["calibration_ppl"]["with"].get<double>());
+    if (r.contains("heldout_ppl")) {
+        std::printf("; held-out PPL %.3f -> %.3f", r["heldout_ppl"]["without"].get<double>(),
+                    r["heldout_ppl"]["with"].get<double>());
+    }
+    std::printf("\n");
+}
+
+
 
 }  // namespace lamina::cli

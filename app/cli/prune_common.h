@@ -19,7 +19,11 @@ PruneRequest parsePruneRequest(const Args& args);
 std::optional<std::filesystem::path> resultsPath(const Args& args);
 
 /// Writes the plan to --out and prints the trajectory (text, or --json: one object with
-/// "steps", "plan", "plan_file", "cached", ...).
-void finishPrune(const PruneReport& report, const PruneRequest& request, const Args& args);
+/// "steps", "plan", "plan_file", "cached", ..., and "repair" when `repair` is not null).
+void finishPrune(const PruneReport& report, const PruneRequest& request, const Args& args,
+                 const nlohmann::json& repair = nullptr);
+
+/// The text line of a repair report (repairPlan's JSON): cuts, fit, PPL without → with.
+void printRepair(const nlohmann::json& repair);
 
 }  // namespace lamina::cli

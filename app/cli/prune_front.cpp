@@ -11,7 +11,9 @@ int runPruneFront(const std::vector<std::string>& argv) {
     const Args args(argv, pruneValueOptions(), {"json", "naive", "exhaustive"});
     const PruneRequest req = parsePruneRequest(args);
     // As MPI ranks the engine decides, on rank 0 only, whether the results file answers.
-    if (const auto path = resultsPath(args); path && !launchedAsRanks()) {
+    // A repair needs the model (libtorch) even when the trajectory is stored.
+    const bool repair = args.valueOr("repair", "none") != "none";
+    if (const auto path = resultsPath(args); path && !launchedAsRanks() && !repair) {
         const auto store = ResultsStore::open(*path);
         if (store->readOnly()) throw Error(store->readOnlyReason());
         if (const auto report = pruneFromStore(req, *store)) {

@@ -17,6 +17,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/llama2c_header.cpp
     ${CMAKE_CURRENT_LIST_DIR}/model_summary.cpp
     ${CMAKE_CURRENT_LIST_DIR}/safetensors.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/safetensors_bytes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tensor_layout.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit.cpp
     ${CMAKE_CURRENT_LIST_DIR}/vector_kernels.cpp

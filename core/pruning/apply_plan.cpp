@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "pruning/merge.h"
+#include "pruning/repair.h"
 
 namespace lamina {
 
@@ -47,6 +48,7 @@ std::shared_ptr<const Model> applyPlan(const Model& model, const PruningPlan& pl
         heterogeneous = heterogeneous || !b.hasAttention() || !b.hasMlp();
     }
     if (!heterogeneous) pruned->config.blockShapes.clear();
+    if (plan.repair.active()) foldRepair(*pruned, plan.repair);
     return pruned;
 }
 

@@ -1,4 +1,5 @@
 #include "pruning/plan.h"
+#include "pruning/plan_identity.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -96,13 +97,15 @@ nlohmann::json planToJson(const PruningPlan& plan) {
             ops.push_back({{"op", opName(o.op)}, {"layer", o.layer}});
         }
     }
-    return {{"schema", PruningPlan::kSchema},
-            {"model", {{"fingerprint", plan.modelFingerprint}, {"family", plan.family},
-                       {"layers", plan.layers}}},
-            {"method", plan.method},
-            {"calibration", plan.calibration},
-            {"operations", ops},
-            {"metrics", plan.metrics}};
+    nlohmann::json j = {{"schema", PruningPlan::kSchema},
+                        {"model", {{"fingerprint", plan.modelFingerprint}, {"family", plan.family},
+                                   {"layers", plan.layers}}},
+                        {"method", plan.method},
+                        {"calibration", plan.calibration},
+                        {"operations", ops},
+                        {"metrics", plan.metrics}};
+    if (plan.repair.active()) j["repair"] = repairToJson(plan.repair);
+    return j;
 }
 
 PruningPlan planFromJson(const std::string& text, const std::string& source) {
@@ -176,14 +179,26 @@ PruningPlan planFromJson(const std::string& text, const std::string& source) {
         }
         plan.operations.push_back(o);
     }
+    if (const auto repair = root.optional("repair")) {
+        plan.repair = repairFromJson(repair->value(), source, plan.operations, plan.layers);
+    }
     return plan;
 }
 
 PruningPlan readPlan(const std::filesystem::path& path) {
-    return planFromJson(readTextFile(path, 16u << 20), path.string());
+    PruningPlan plan = planFromJson(readTextFile(path, 16u << 20), path.string());
+    if (plan.repair.kind == RepairKind::Linear) readRepairWeights(repairWeightsPath(path), plan.repair);
+    return plan;
 }
 
 void writePlan(const std::filesystem::path& path, const PruningPlan& plan) {
+    const std::filesystem::path weights = repairWeightsPath(path);
+    if (plan.repair.kind == RepairKind::Linear) {
+        writeRepairWeights(weights, plan.repair);
+    } else {
+        std::error_code ec;  // a matrix file left by an earlier repaired plan of this name
+        std::filesystem::remove(weights, ec);
+    }
     writeTextFileAtomically(path, planToJson(plan).dump(2) + "\n", "the plan");
 }
 
@@ -193,6 +208,19 @@ void checkPlanMatchesModel(const PruningPlan& plan, const std::string& modelFing
     throw Error(planSource + ": made for model " + plan.modelFingerprint + " (" + plan.family +
                 ", " + std::to_string(plan.layers) + " layers), but " + modelDescription +
                 " has fingerprint " + modelFingerprint);
+}
+
+}  // namespace lamina
+
+namespace lamina {
+
+nlohmann::json planIdentity(const PruningPlan& plan) {
+    nlohmann::json ops = planToJson(plan)["operations"];
+    if (!plan.repair.active()) return ops;
+    nlohmann::json repair = repairToJson(plan.repair);
+    repair.erase("fit");  // timings differ between identical fits
+    repair.erase("calibration");
+    return {{"operations", ops}, {"repair", repair}};
 }
 
 }  // namespace lamina

@@ -9,6 +9,7 @@
 
 #include "model/ablation.h"
 #include "pruning/merge_formula.h"
+#include "pruning/plan_repair.h"
 
 namespace lamina {
 
@@ -37,6 +38,7 @@ struct PruningPlan {
     nlohmann::json calibration = nlohmann::json::object();  ///< {"fingerprint", "description", ...}
     std::vector<PlanOperation> operations;
     nlohmann::json metrics = nlohmann::json::object();      ///< e.g. {"calibration_ppl": ...}
+    PlanRepair repair;  ///< training-free correction applied after the operations
 
     /// Sublayer/block drops as an ablation (merges are not expressible as one).
     Ablation dropAblation() const;
@@ -57,9 +59,11 @@ nlohmann::json planToJson(const PruningPlan& plan);
 /// `layers`, overlapping or repeated operations. Throws `Error` naming `source` and the field.
 PruningPlan planFromJson(const std::string& text, const std::string& source);
 
+/// Reads the plan and, for a linear repair, its matrices from repairWeightsPath(path).
 PruningPlan readPlan(const std::filesystem::path& path);
 
-/// Writes atomically (temporary file + rename); throws `Error` naming the file.
+/// Writes atomically (temporary file + rename), a linear repair's matrices first (beside it);
+/// throws `Error` naming the file.
 void writePlan(const std::filesystem::path& path, const PruningPlan& plan);
 
 /// Throws `Error` when `plan` was made for another model: "<plan>: made for model

@@ -6,6 +6,7 @@ list(APPEND LAMINA_BASE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cached_pruning.cpp
     ${CMAKE_CURRENT_LIST_DIR}/merge_formula.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plan.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/plan_repair.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plan_edit.cpp
     ${CMAKE_CURRENT_LIST_DIR}/prune_options.cpp
     ${CMAKE_CURRENT_LIST_DIR}/trajectory.cpp
@@ -15,6 +16,8 @@ list(APPEND LAMINA_BASE_SOURCES
 )
 list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/apply_plan.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/repair_fit.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/repair_fold.cpp
     ${CMAKE_CURRENT_LIST_DIR}/merge.cpp
 )
 list(APPEND LAMINA_CORE_SOURCES

@@ -13,6 +13,8 @@
 #include "model/model.h"
 #include "pruning/apply_plan.h"
 #include "pruning/export.h"
+#include "pruning/plan_identity.h"
+#include "pruning/repair.h"
 #include "pruning/slm.h"
 #include "pruning/sweep_records.h"
 #include "store/results_store.h"
@@ -130,22 +132,46 @@ std::vector<SlmSweepEntry> Workbench::sweepMerges(const CalibrationRequest& data
 }
 
 PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
-                               const ProgressFn& progress) {
+                               const ProgressFn& progress, RepairKind repair) {
     const std::lock_guard<std::mutex> lock(mImpl->checkMutex);
     const auto t0 = std::chrono::steady_clock::now();
     Impl& s = *mImpl;
     ReferenceOutputs& reference = s.checkReference(data, progress);
     PlanCheck c;
     if (plan.operations.empty()) {
-        c.basePerplexity = c.perplexity = reference.basePerplexity(progress);
-    } else {
-        const ModelComparison m = reference.compare(*applyPlan(*s.model, plan), progress);
-        c.perplexity = m.perplexity;
-        c.basePerplexity = m.basePerplexity;
-        c.divergence = m.divergence;
+        c.basePerplexity = c.perplexity = c.repairedPerplexity = reference.basePerplexity(progress);
+        c.seconds = secondsSince(t0);
+        return c;
+    }
+    const bool repaired = repair != RepairKind::None && !repairSites(plan.operations, plan.layers).empty();
+    const StagedProgress stages(progress, repaired ? std::vector<double>{1.0, 0.5, 1.0} : std::vector<double>{1.0});
+    PruningPlan bare = plan;
+    bare.repair = {};
+    const ModelComparison m = reference.compare(*applyPlan(*s.model, bare), stages.stage(0));
+    c.perplexity = c.repairedPerplexity = m.perplexity;
+    c.basePerplexity = m.basePerplexity;
+    c.divergence = c.repairedDivergence = m.divergence;
+    if (repaired) {
+        bare.repair = fitRepair(*s.model, bare, repair, s.checkSet->windows, 0, stages.stage(1));
+        const ModelComparison r = reference.compare(*applyPlan(*s.model, bare), stages.stage(2));
+        c.repair = repair;
+        c.repairedPerplexity = r.perplexity;
+        c.repairedDivergence = r.divergence;
     }
     c.seconds = secondsSince(t0);
     return c;
+}
+
+PruningPlan Workbench::withRepair(PruningPlan plan, RepairKind repair, const CalibrationRequest& data,
+                                  const ProgressFn& progress) {
+    plan.repair = {};
+    if (repair == RepairKind::None || plan.operations.empty()) return plan;
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    const StagedProgress stages(progress, {0.1, 1.0});
+    const CalibrationSet set = mImpl->calibration(data, stages.stage(0));
+    plan.repair = fitRepair(*mImpl->model, plan, repair, set.windows, 0, stages.stage(1));
+    plan.repair.calibration = {{"kind", set.kind}, {"description", set.description}, {"fingerprint", set.fingerprint}};
+    return plan;
 }
 
 std::vector<TaskOutcome> Workbench::evaluate(const EvalRequest& request, const PruningPlan* plan,
@@ -156,7 +182,7 @@ std::vector<TaskOutcome> Workbench::evaluate(const EvalRequest& request, const P
     const bool pruned = plan != nullptr && !plan->operations.empty();
     const auto model = pruned ? applyPlan(*s.model, *plan) : s.model;
     const EvalSubject subject{model.get(), &tokenizer, s.fingerprint,
-                              pruned ? planToJson(*plan)["operations"] : nlohmann::json()};
+                              pruned ? planIdentity(*plan) : nlohmann::json()};
     return runEvaluation(subject, request, s.store.get(), progress);
 }
 

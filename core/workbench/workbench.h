@@ -29,6 +29,10 @@ struct PlanCheck {
     double perplexity = 0;      ///< calibration PPL of the pruned model
     double basePerplexity = 0;  ///< of the unpruned model
     double divergence = 0;      ///< mean JS divergence (nats) of next-token distributions vs unpruned
+    /// The same with the asked-for repair fitted on the calibration set and folded in.
+    RepairKind repair = RepairKind::None;
+    double repairedPerplexity = 0;
+    double repairedDivergence = 0;
     double seconds = 0;
 };
 
@@ -62,8 +66,12 @@ public:
     /// calibration set (within a memory budget), so repeated checks cost one forward pass of
     /// the pruned model; checking the empty plan prepares them (what opening a model in the
     /// GUI does, so the first click answers as fast as the later ones).
+    /// With `repair`, the plan is also scored with that repair fitted on the same set.
     PlanCheck checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
-                        const ProgressFn& progress = {});
+                        const ProgressFn& progress = {}, RepairKind repair = RepairKind::None);
+    /// `plan` with `repair` fitted on `data` (pruning/repair.h); unchanged for RepairKind::None.
+    PruningPlan withRepair(PruningPlan plan, RepairKind repair, const CalibrationRequest& data,
+                           const ProgressFn& progress = {});
     /// Evaluates the model, pruned by `plan` when given.
     std::vector<TaskOutcome> evaluate(const EvalRequest& request, const PruningPlan* plan,
                                       const ProgressFn& progress = {});

@@ -106,6 +106,51 @@ private Q_SLOTS:
         QCOMPARE(each.json()["windows"].toInt(), 3);
     }
 
+    // A repaired plan (prune --repair) reads back with its matrices: `ppl --plan` on the
+    // calibration windows reproduces the PPL prune reported with the repair, and so does the
+    // exported checkpoint.
+    void repairThroughCommands() {
+        QTemporaryDir dir;
+        const QString text = dir.filePath("story.txt");
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 12; ++i) {
+            f.write("Tom had a red ball. He threw it to his dog, and the dog ran after it. ");
+            f.write("Then it started to rain, so they went inside and had warm soup together. ");
+        }
+        f.close();
+        const QString plan = dir.filePath("plan.json");
+        const QStringList calib = {"--calib", text, "--seq", "32", "--windows", "4"};
+        const auto pruned = runCli(QStringList{"prune", demo(), "--method", "shortened-ppl", "--steps", "2", "--out", plan,
+                                               "--repair", "linear", "--json"} + calib);
+        QCOMPARE(pruned.exitCode, 0);
+        const QJsonObject repair = pruned.json()["repair"].toObject();
+        QCOMPARE(repair["kind"].toString(), QString("linear"));
+        QVERIFY(!repair["sites"].toArray().isEmpty());
+        QVERIFY(QFile::exists(plan + ".repair.safetensors"));
+        const double with = repair["calibration_ppl"].toObject()["with"].toDouble();
+        QVERIFY(std::abs(with - repair["calibration_ppl"].toObject()["without"].toDouble()) > 1e-6);
+        const QStringList ppl = {"--text", text, "--seq", "32", "--windows", "4", "--json"};
+        const double again = runCli(QStringList{"ppl", demo(), "--plan", plan} + ppl).json()["ppl"].toDouble();
+        QVERIFY2(std::abs(again / with - 1) < 1e-6, qPrintable(QString("%1 vs %2").arg(again).arg(with)));
+        const QString out = dir.filePath("exported");
+        const auto applied = runCli({"apply", demo(), "--plan", plan, "--out", out, "--json"});
+        QCOMPARE(applied.exitCode, 0);
+        QCOMPARE(applied.json()["repair"].toString(), QString("linear"));
+        const double exported = runCli(QStringList{"ppl", out} + ppl).json()["ppl"].toDouble();
+        QVERIFY2(std::abs(exported / with - 1) < 1e-5, qPrintable(QString("%1 vs %2").arg(exported).arg(with)));
+
+        verifyBadInput(runCli({"apply", demo(), "--plan", plan, "--out", dir.filePath("x"), "--repair", "rescale"}),
+                       "needs --calib TEXT");
+        verifyBadInput(runCli({"apply", demo(), "--plan", plan, "--out", dir.filePath("x"), "--repair", "cubic"}),
+                       "option --repair: unknown repair 'cubic'");
+        verifyBadInput(runCli(QStringList{"prune", demo(), "--method", "shortened-ppl", "--steps", "2", "--out", plan,
+                                          "--heldout", text} + calib),
+                       "--heldout needs --repair");
+        QFile::remove(plan + ".repair.safetensors");
+        verifyBadInput(runCli(QStringList{"ppl", demo(), "--plan", plan} + ppl), "plan.json.repair.safetensors: missing");
+    }
+
     // --device cpu is the default; a misspelt or unavailable device, or a method that does not
     // run on one, is bad input named as such.
     void deviceOption() {
