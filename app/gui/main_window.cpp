@@ -10,6 +10,7 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -84,6 +85,7 @@ MainWindow::MainWindow(QWidget* parent)
       mTrajectories(new TrajectoryView(this)),
       mResults(new QTableWidget(this)),
       mPlanLabel(new QLabel(this)),
+      mRepairBox(new QComboBox(this)),
       mMergeSlider(new QSlider(Qt::Horizontal, this)),
       mMergeLabel(new QLabel(this)),
       mMergeApply(new QPushButton(tr("Apply merges"), this)),
@@ -206,6 +208,19 @@ QWidget* MainWindow::createLayerPanel() {
     mPlanLabel->setWordWrap(true);
     mPlanLabel->setTextFormat(Qt::RichText);
     mapLayout->addWidget(mPlanLabel);
+    auto* repairRow = new QHBoxLayout;
+    repairRow->addWidget(new QLabel(tr("Repair after the cut:"), mapBox));
+    mRepairBox->addItem(tr("none"), QString("none"));
+    mRepairBox->addItem(tr("linear map (ReplaceMe least squares)"), QString("linear"));
+    mRepairBox->addItem(tr("rescale (Prune&&Comp magnitude)"), QString("rescale"));
+    mRepairBox->setToolTip(tr("Fitted on the calibration data after every cut and folded into the "
+                              "weights: the plan check shows the plan without and with it; "
+                              "evaluation and export use the repaired plan"));
+    repairRow->addWidget(mRepairBox, 1);
+    mapLayout->addLayout(repairRow);
+    connect(mRepairBox, &QComboBox::currentIndexChanged, this, [this] {
+        mSession->setRepair(parseRepairKind(mRepairBox->currentData().toString().toStdString()));
+    });
     layout->addWidget(mapBox, 1);
 
     auto* mergeBox = new QGroupBox(tr("Sliding Layer Merging"), panel);
@@ -576,6 +591,12 @@ void MainWindow::updatePlanPanel() {
                     .arg(c->basePerplexity, 0, 'f', 3)
                     .arg(c->divergence, 0, 'g', 3)
                     .arg(c->seconds, 0, 'f', 2);
+        if (c->repair != RepairKind::None) {
+            text += tr("<br>with the %1 repair: PPL <b>%2</b> · JS <b>%3</b> nats")
+                        .arg(QString::fromStdString(repairKindName(c->repair)))
+                        .arg(c->repairedPerplexity, 0, 'f', 3)
+                        .arg(c->repairedDivergence, 0, 'g', 3);
+        }
         mTrajectories->setCurrent(std::make_pair(plan.removedSublayers() / (2.0 * plan.layers()), c->perplexity));
     } else {
         text += tr("<br>re-evaluating…");

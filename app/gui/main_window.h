@@ -2,6 +2,7 @@
 
 #include <QMainWindow>
 
+class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -106,6 +107,7 @@ private:
     TrajectoryView* mTrajectories;
     QTableWidget* mResults;
     QLabel* mPlanLabel;
+    QComboBox* mRepairBox;  ///< training-free repair after the cut: none / linear / rescale
     QSlider* mMergeSlider;
     QLabel* mMergeLabel;
     QPushButton* mMergeApply;

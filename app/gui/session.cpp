@@ -123,6 +123,15 @@ void Session::setCalibration(const CalibrationRequest& calibration) {
     scheduleCheck();
 }
 
+void Session::setRepair(RepairKind repair) {
+    if (repair == mRepair) return;
+    mRepair = repair;
+    if (!isOpen()) return;
+    mCheck.reset();  // the readout says "re-evaluating…" until the new answer arrives
+    Q_EMIT planCheckChanged();
+    scheduleCheck();
+}
+
 const SlmSweepEntry* Session::sweepEntryAt(double threshold) const {
     for (const SlmSweepEntry& e : mSweep) {
         if (threshold >= e.thresholdLow && threshold < e.thresholdHigh) return &e;
@@ -226,9 +235,13 @@ void Session::runEvaluation(const EvalRequest& request, bool withPlan) {
     if (!isOpen()) return;
     std::shared_ptr<Workbench> wb = mWorkbench;
     const std::optional<PruningPlan> plan = withPlan ? std::optional<PruningPlan>(currentPlan()) : std::nullopt;
-    const QString subject = withPlan ? tr("plan (%1 sublayers)").arg(mDocument.plan().removedSublayers()) : tr("unpruned");
-    mJobs.enqueue(tr("Evaluating"), [this, wb, request, plan, subject](const ProgressFn& progress) {
-        std::vector<TaskOutcome> outcomes = wb->evaluate(request, plan ? &*plan : nullptr, progress);
+    const QString repaired = mRepair != RepairKind::None ? tr(", %1 repair").arg(QString::fromStdString(repairKindName(mRepair))) : QString();
+    const QString subject = withPlan ? tr("plan (%1 sublayers%2)").arg(mDocument.plan().removedSublayers()).arg(repaired) : tr("unpruned");
+    const RepairKind repair = mRepair;
+    const CalibrationRequest data = mCalibration;
+    mJobs.enqueue(tr("Evaluating"), [this, wb, request, plan, subject, repair, data](const ProgressFn& progress) {
+        const std::optional<PruningPlan> used = plan ? std::optional(wb->withRepair(*plan, repair, data)) : std::nullopt;
+        std::vector<TaskOutcome> outcomes = wb->evaluate(request, used ? &*used : nullptr, progress);
         return Job::Completion([this, outcomes, subject] {
             for (const TaskOutcome& o : outcomes) mEvaluations.push_back({subject, o});
             Q_EMIT evaluationsChanged();
@@ -240,8 +253,12 @@ void Session::exportModel(const QString& outDir, const QString& format) {
     if (!isOpen()) return;
     std::shared_ptr<Workbench> wb = mWorkbench;
     const PruningPlan plan = currentPlan();
-    mJobs.enqueue(tr("Exporting the pruned model"), [wb, plan, outDir, format](const ProgressFn& progress) {
-        wb->exportModel(plan, outDir.toStdString(), format.toStdString(), progress);
+    const RepairKind repair = mRepair;
+    const CalibrationRequest data = mCalibration;
+    mJobs.enqueue(tr("Exporting the pruned model"), [wb, plan, outDir, format, repair, data](const ProgressFn& progress) {
+        const StagedProgress stages(progress, {repair == RepairKind::None ? 0.0 : 0.3, 1.0});
+        const PruningPlan repaired = wb->withRepair(plan, repair, data, stages.stage(0));
+        wb->exportModel(repaired, outDir.toStdString(), format.toStdString(), stages.stage(1));
         return Job::Completion();
     });
 }
@@ -267,8 +284,9 @@ void Session::scheduleCheck() {
     std::shared_ptr<Workbench> wb = mWorkbench;
     const PruningPlan plan = currentPlan();
     const CalibrationRequest data = mCalibration;
-    mCheckLane.request(tr("Re-evaluating the plan"), [this, wb, plan, data](const ProgressFn& progress) {
-        const PlanCheck check = wb->checkPlan(plan, data, progress);
+    const RepairKind repair = mRepair;
+    mCheckLane.request(tr("Re-evaluating the plan"), [this, wb, plan, data, repair](const ProgressFn& progress) {
+        const PlanCheck check = wb->checkPlan(plan, data, progress, repair);
         return Job::Completion([this, check] {
             mCheck = check;
             Q_EMIT planCheckChanged();

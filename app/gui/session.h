@@ -42,6 +42,10 @@ public:
 
     const CalibrationRequest& calibration() const { return mCalibration; }
     void setCalibration(const CalibrationRequest& calibration);
+    /// The training-free repair fitted after the cut (pruning/repair.h): the plan check scores
+    /// the plan without and with it, and evaluation and export use the repaired plan.
+    RepairKind repair() const { return mRepair; }
+    void setRepair(RepairKind repair);
 
     const AnalysisOutput& analysis() const { return mAnalysis; }
     const std::vector<Trajectory>& trajectories() const { return mTrajectories; }
@@ -114,6 +118,7 @@ private:
 
     std::shared_ptr<Workbench> mWorkbench;
     CalibrationRequest mCalibration;
+    RepairKind mRepair = RepairKind::None;
     AnalysisOutput mAnalysis;
     std::vector<Trajectory> mTrajectories;
     std::vector<SlmSweepEntry> mSweep;

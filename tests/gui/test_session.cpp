@@ -15,6 +15,7 @@
 #include "job.h"
 #include "model/model.h"
 #include "pruning/apply_plan.h"
+#include "pruning/repair.h"
 #include "pruning/trajectory_records.h"
 #include "analysis/analysis_records.h"
 #include "main_window.h"
@@ -206,6 +207,39 @@ private Q_SLOTS:
         QVERIFY(window.session()->plan().mlpRemoved[2]);
         QVERIFY(window.session()->waitIdle(60000));
         QVERIFY(window.session()->planCheck().has_value());
+    }
+
+    // The repair switch: the check scores the plan without and with the repair, each equal to
+    // the perplexity computed here directly, and switching back drops the repaired figure.
+    void repairSwitchScoresBoth() {
+        Session session;
+        session.setCalibration(smallCalibration());
+        session.openModel(stories(), results("a.h5"));
+        QVERIFY(session.waitIdle(60000));
+        QVERIFY(session.toggleUnit({Unit::Kind::Attn, 2}));
+        QVERIFY(session.toggleUnit({Unit::Kind::Mlp, 2}));
+        session.setRepair(RepairKind::Rescale);
+        QVERIFY(!session.planCheck().has_value());  // re-evaluating, not the old numbers
+        QVERIFY(session.waitIdle(60000));
+        const PlanCheck c = *session.planCheck();
+        QCOMPARE(c.repair, RepairKind::Rescale);
+
+        const auto model = loadModel(sharedDir() / "models" / "stories260K");
+        CalibrationSet set = resolveCalibration(smallCalibration(), sharedDir() / "models" / "stories260K",
+                                                session.workbench()->fingerprint());
+        ensureCalibrationIds(set, *model, session.workbench()->store(), session.workbench()->fingerprint());
+        PruningPlan plan = session.currentPlan();
+        const double without = evaluatePerplexity(*applyPlan(*model, plan), set.windows).perplexity;
+        plan.repair = fitRepair(*model, plan, RepairKind::Rescale, set.windows);
+        const double with = evaluatePerplexity(*applyPlan(*model, plan), set.windows).perplexity;
+        QVERIFY2(std::fabs(c.perplexity - without) < 1e-6 * without, qPrintable(QString("%1 vs %2").arg(c.perplexity).arg(without)));
+        QVERIFY2(std::fabs(c.repairedPerplexity - with) < 1e-6 * with, qPrintable(QString("%1 vs %2").arg(c.repairedPerplexity).arg(with)));
+        QVERIFY(std::fabs(with - without) > 1e-6 * without);
+
+        session.setRepair(RepairKind::None);
+        QVERIFY(session.waitIdle(60000));
+        QCOMPARE(session.planCheck()->repair, RepairKind::None);
+        QCOMPARE(session.planCheck()->perplexity, c.perplexity);
     }
 
     // Toggling units is undoable, and the re-evaluated calibration PPL equals the perplexity
