@@ -27,3 +27,7 @@ shoot trajectories trajectories --plan "$work/finercut-25.json"
 prompt="Once upon a time, there was a little girl named"
 shoot compare compare --plan "$work/finercut-25.json" --prompt "$prompt"
 shoot lens lens --plan "$work/finercut-25.json" --prompt "$prompt"
+# Shortened-PPL at 25 % with the linear repair: the plan check and the chart show both.
+"$cli" prune resources/demo-model --method shortened-ppl --seq 128 --windows 8 --ratio 0.25 \
+    --results "$results" --out "$work/shortened-ppl-25.json" >/dev/null
+shoot trajectories repair --plan "$work/shortened-ppl-25.json" --repair linear

@@ -26,8 +26,17 @@ void TrajectoryView::setTrajectories(std::vector<Trajectory> trajectories, int64
     redraw();
 }
 
-void TrajectoryView::setCurrent(std::optional<std::pair<double, double>> fractionAndPpl) {
+void TrajectoryView::setCurrent(std::optional<std::pair<double, double>> fractionAndPpl,
+                                std::optional<std::pair<double, double>> repaired, const QString& repairName) {
     mCurrent = fractionAndPpl;
+    mRepaired = repaired;
+    mRepairName = repairName;
+    redraw();
+}
+
+void TrajectoryView::setRepaired(std::vector<std::vector<double>> perplexities, const QString& repairName) {
+    mRepairedCurves = std::move(perplexities);
+    if (!repairName.isEmpty()) mRepairName = repairName;
     redraw();
 }
 
@@ -58,6 +67,21 @@ void TrajectoryView::redraw() {
             right = std::max(right, x);
         }
     }
+    for (std::size_t i = 0; i < mRepairedCurves.size() && i < mTrajectories.size(); ++i) {
+        const Trajectory& t = mTrajectories[i];
+        if (mRepairedCurves[i].size() != t.steps.size() || t.steps.empty()) continue;
+        QCPGraph* g = mPlot->addGraph();
+        g->setName(tr("%1, %2 repair").arg(QString::fromStdString(t.method), mRepairName));
+        const QColor c = seriesColor(static_cast<int>(i));
+        g->setPen(QPen(c, 1.5, Qt::DashLine));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(c, 1.5), Qt::white, 5));
+        if (t.cumulative) g->addData(0.0, t.basePerplexity);
+        for (std::size_t k = 0; k < t.steps.size(); ++k) {
+            const double x = static_cast<double>(t.steps[k].removedSublayers) / (2.0 * mLayers);
+            g->addData(x, mRepairedCurves[i][k]);
+            hi = std::max(hi, mRepairedCurves[i][k]);
+        }
+    }
     if (mCurrent) {
         QCPGraph* g = mPlot->addGraph();
         g->setName(tr("current plan"));
@@ -65,6 +89,14 @@ void TrajectoryView::redraw() {
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(Qt::black, 2), Qt::NoBrush, 14));
         g->addData(mCurrent->first, mCurrent->second);
         hi = std::max(hi, mCurrent->second);
+    }
+    if (mRepaired) {
+        QCPGraph* g = mPlot->addGraph();
+        g->setName(tr("current plan, %1 repair").arg(mRepairName));
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCrossCircle, QPen(Qt::black, 2), Qt::NoBrush, 12));
+        g->addData(mRepaired->first, mRepaired->second);
+        hi = std::max(hi, mRepaired->second);
     }
     mPlot->xAxis->setLabel(tr("fraction of sublayers removed"));
     mPlot->yAxis->setLabel(tr("calibration perplexity"));

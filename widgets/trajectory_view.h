@@ -21,7 +21,12 @@ public:
 
     /// `layers`: the model's depth (x = removed sublayers / 2L).
     void setTrajectories(std::vector<Trajectory> trajectories, int64_t layers);
-    void setCurrent(std::optional<std::pair<double, double>> fractionAndPpl);
+    /// The current plan's point, and (when a repair is chosen) the same plan repaired.
+    void setCurrent(std::optional<std::pair<double, double>> fractionAndPpl,
+                    std::optional<std::pair<double, double>> repaired = std::nullopt, const QString& repairName = {});
+    /// Per trajectory, the calibration PPL of each step's plan repaired (dashed, same colour);
+    /// an empty list (or entry) draws none.
+    void setRepaired(std::vector<std::vector<double>> perplexities, const QString& repairName);
     const std::vector<Trajectory>& trajectories() const { return mTrajectories; }
     /// The plotted (fraction, PPL) points of trajectory `index`, starting at (0, base PPL).
     std::vector<std::pair<double, double>> points(std::size_t index) const;
@@ -37,6 +42,9 @@ private:
     std::vector<Trajectory> mTrajectories;
     int64_t mLayers = 1;
     std::optional<std::pair<double, double>> mCurrent;
+    std::optional<std::pair<double, double>> mRepaired;
+    std::vector<std::vector<double>> mRepairedCurves;
+    QString mRepairName;
     QCustomPlot* mPlot;
 };
 

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshot("screenshot", "Wait until every computation has finished, save the window to FILE (PNG) and exit.", "FILE");
     const QCommandLineOption plan("plan", "Pruning plan to load once the model is open.", "PLAN");
     const QCommandLineOption timeout("timeout", "With --screenshot: give up after SECONDS (default 1800).", "SECONDS", "1800");
-    parser.addOptions({model, results, view, plan, prompt, screenshot, timeout});
+    const QCommandLineOption repair("repair", "Repair after the cut: none, linear or rescale.", "KIND");
+    parser.addOptions({model, results, view, plan, repair, prompt, screenshot, timeout});
     parser.process(app);
 
     lamina::MainWindow window;
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "lamina: %s\n", qPrintable(window.lastError()));
             return 2;
         }
+    }
+    if (parser.isSet(repair) && !window.setRepair(parser.value(repair))) {
+        std::fprintf(stderr, "lamina: unknown repair '%s' (none, linear, rescale)\n", qPrintable(parser.value(repair)));
+        return 2;
     }
     if (parser.isSet(plan)) window.loadPlanFile(parser.value(plan));
     if (parser.isSet(prompt)) window.inspectPrompt(parser.value(prompt));

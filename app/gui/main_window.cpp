@@ -425,6 +425,8 @@ void MainWindow::connectSession() {
     });
     connect(mSession, &Session::trajectoriesChanged, this, [this] {
         mTrajectories->setTrajectories(mSession->trajectories(), mSession->plan().layers());
+        mTrajectories->setRepaired(mSession->repairedTrajectories(),
+                                   QString::fromStdString(repairKindName(mSession->repair())));
     });
     connect(mSession, &Session::sweepChanged, this, &MainWindow::updateMergeLabel);
     connect(mSession, &Session::planChanged, this, [this] {
@@ -597,9 +599,16 @@ void MainWindow::updatePlanPanel() {
                         .arg(c->repairedPerplexity, 0, 'f', 3)
                         .arg(c->repairedDivergence, 0, 'g', 3);
         }
-        mTrajectories->setCurrent(std::make_pair(plan.removedSublayers() / (2.0 * plan.layers()), c->perplexity));
+        const double fraction = plan.removedSublayers() / (2.0 * plan.layers());
+        if (c->repair != RepairKind::None) {
+            mTrajectories->setCurrent(std::make_pair(fraction, c->perplexity), std::make_pair(fraction, c->repairedPerplexity),
+                                      QString::fromStdString(repairKindName(c->repair)));
+        } else {
+            mTrajectories->setCurrent(std::make_pair(fraction, c->perplexity));
+        }
     } else {
         text += tr("<br>re-evaluating…");
+        mTrajectories->setCurrent(std::nullopt);  // never a star placed from the previous plan's numbers
     }
     mPlanLabel->setText(text);
 }
@@ -683,6 +692,13 @@ void MainWindow::importPlan() {
     if (!file.isEmpty()) loadPlanFile(file);
 }
 
+bool MainWindow::setRepair(const QString& kind) {
+    const int index = mRepairBox->findData(kind);
+    if (index < 0) return false;
+    mRepairBox->setCurrentIndex(index);
+    return true;
+}
+
 void MainWindow::loadPlanFile(const QString& file) {
     if (!mSession->isOpen()) {
         mPendingPlan = file;  // applied when the model has been opened
@@ -693,6 +709,8 @@ void MainWindow::loadPlanFile(const QString& file) {
         checkPlanMatchesModel(plan, mSession->workbench()->fingerprint(), mSession->modelPath().toStdString(), file.toStdString());
         mSession->setPlan(EditablePlan::fromOperations(mSession->plan().layers(), plan.operations),
                           tr("Import plan %1").arg(QFileInfo(file).fileName()));
+        // The switch takes the plan's repair kind; the session fits it on its own calibration.
+        if (plan.repair.active()) setRepair(QString::fromStdString(repairKindName(plan.repair.kind)));
     } catch (const Error& e) {
         mLastError = QString::fromStdString(e.what());
         report(tr("Import Plan"), mLastError);

@@ -62,6 +62,8 @@ public:
     void inspectPrompt(const QString& prompt);
     /// Loads a pruning plan file into the session (once the model is open); errors are shown.
     void loadPlanFile(const QString& file);
+    /// Sets the repair switch ("none", "linear", "rescale"); false for another name.
+    bool setRepair(const QString& kind);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -70,6 +70,7 @@ void Session::openModel(const QString& modelPath, const QString& resultsPath) {
             mWorkbench = wb;
             mAnalysis = {};
             mTrajectories.clear();
+            mRepairedTrajectories.clear();
             mSweep.clear();
             mEvaluations.clear();
             mCheck.reset();
@@ -82,6 +83,7 @@ void Session::openModel(const QString& modelPath, const QString& resultsPath) {
             Q_EMIT planChanged();
             runDefaultAnalysis();  // instant when the file holds it
             scheduleCheck();       // prepares the unpruned reference, so the first click is fast
+            scheduleRepairedTrajectories();  // with a repair chosen before the model opened
         });
     }, onFailure);
 }
@@ -130,6 +132,33 @@ void Session::setRepair(RepairKind repair) {
     mCheck.reset();  // the readout says "re-evaluating…" until the new answer arrives
     Q_EMIT planCheckChanged();
     scheduleCheck();
+    scheduleRepairedTrajectories();
+}
+
+void Session::scheduleRepairedTrajectories() {
+    mRepairedTrajectories.clear();
+    Q_EMIT trajectoriesChanged();
+    if (!isOpen() || mRepair == RepairKind::None || mTrajectories.empty()) return;
+    std::shared_ptr<Workbench> wb = mWorkbench;
+    const std::vector<Trajectory> trajectories = mTrajectories;
+    const RepairKind repair = mRepair;
+    const CalibrationRequest data = mCalibration;
+    const QString name = QString::fromStdString(repairKindName(repair));
+    mJobs.enqueue(tr("Repairing the trajectories (%1)").arg(name), [this, wb, trajectories, repair, data](const ProgressFn& progress) {
+        std::vector<double> weights;
+        for (const Trajectory& t : trajectories) weights.push_back(static_cast<double>(t.steps.size()) + 1);
+        const StagedProgress stages(progress, weights);
+        std::vector<std::vector<double>> repaired;
+        for (std::size_t i = 0; i < trajectories.size(); ++i) {
+            repaired.push_back(wb->repairedTrajectory(trajectories[i], repair, data, stages.stage(i)));
+        }
+        return Job::Completion([this, repaired, repair, trajectories] {
+            // A newer choice or a changed set of trajectories has scheduled its own run.
+            if (repair != mRepair || trajectories.size() != mTrajectories.size()) return;
+            mRepairedTrajectories = repaired;
+            Q_EMIT trajectoriesChanged();
+        });
+    });
 }
 
 const SlmSweepEntry* Session::sweepEntryAt(double threshold) const {
@@ -214,6 +243,7 @@ void Session::runMethod(MethodRef method, double ratio) {
         return Job::Completion([this, report] {
             addTrajectory(report.trajectory);
             Q_EMIT trajectoriesChanged();
+            if (mRepair != RepairKind::None) scheduleRepairedTrajectories();
         });
     });
 }

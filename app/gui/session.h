@@ -49,6 +49,9 @@ public:
 
     const AnalysisOutput& analysis() const { return mAnalysis; }
     const std::vector<Trajectory>& trajectories() const { return mTrajectories; }
+    /// With a repair chosen: per trajectory, the calibration PPL of each step's plan repaired
+    /// (Workbench::repairedTrajectory; empty until computed, or without a repair).
+    const std::vector<std::vector<double>>& repairedTrajectories() const { return mRepairedTrajectories; }
     const std::vector<SlmSweepEntry>& mergeSweep() const { return mSweep; }
     /// The sweep entry in force at `threshold` (nullptr without a sweep).
     const SlmSweepEntry* sweepEntryAt(double threshold) const;
@@ -111,6 +114,7 @@ Q_SIGNALS:
 
 private:
     void scheduleCheck();
+    void scheduleRepairedTrajectories();
     void scheduleComparison();
     void scheduleLens();
     void loadStoredResults();
@@ -121,6 +125,7 @@ private:
     RepairKind mRepair = RepairKind::None;
     AnalysisOutput mAnalysis;
     std::vector<Trajectory> mTrajectories;
+    std::vector<std::vector<double>> mRepairedTrajectories;
     std::vector<SlmSweepEntry> mSweep;
     std::optional<PlanCheck> mCheck;
     std::vector<EvaluationRow> mEvaluations;

@@ -7,6 +7,7 @@
 #include "analysis/model_comparison.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "eval/perplexity.h"
 #include "model/fingerprint.h"
 #include "model/generation.h"
 #include "model/logit_lens.h"
@@ -160,6 +161,26 @@ PlanCheck Workbench::checkPlan(const PruningPlan& plan, const CalibrationRequest
     }
     c.seconds = secondsSince(t0);
     return c;
+}
+
+std::vector<double> Workbench::repairedTrajectory(const Trajectory& trajectory, RepairKind repair,
+                                                  const CalibrationRequest& data, const ProgressFn& progress) {
+    const std::lock_guard<std::mutex> lock(mImpl->mutex);
+    Impl& s = *mImpl;
+    const std::size_t n = trajectory.steps.size();
+    std::vector<double> weights(n + 1, 1.0);
+    weights[0] = 0.1;
+    const StagedProgress stages(progress, weights);
+    const CalibrationSet set = s.calibration(data, stages.stage(0));
+    const int64_t batch = autoBatchWindows(set.windows, s.model->config.vocabSize, 0);
+    std::vector<double> ppl;
+    for (std::size_t k = 1; k <= n; ++k) {
+        const StagedProgress step(stages.stage(k), {1.0, 1.0});
+        PruningPlan plan = makePlan(trajectory.operations(k, MergeFormula::Rdsc), nlohmann::json::object());
+        plan.repair = fitRepair(*s.model, plan, repair, set.windows, 0, step.stage(0));
+        ppl.push_back(evaluatePerplexity(*applyPlan(*s.model, plan), set.windows, {}, batch, step.stage(1)).perplexity);
+    }
+    return ppl;
 }
 
 PruningPlan Workbench::withRepair(PruningPlan plan, RepairKind repair, const CalibrationRequest& data,

@@ -69,6 +69,11 @@ public:
     /// With `repair`, the plan is also scored with that repair fitted on the same set.
     PlanCheck checkPlan(const PruningPlan& plan, const CalibrationRequest& data,
                         const ProgressFn& progress = {}, RepairKind repair = RepairKind::None);
+    /// Calibration PPL on `data` of the plan of each step of `trajectory` (what the chart's
+    /// points load: trajectory.operations(k)) with `repair` fitted on `data`; entry k−1 for step
+    /// k — the repaired counterpart of the trajectory's own perplexities.
+    std::vector<double> repairedTrajectory(const Trajectory& trajectory, RepairKind repair,
+                                           const CalibrationRequest& data, const ProgressFn& progress = {});
     /// `plan` with `repair` fitted on `data` (pruning/repair.h); unchanged for RepairKind::None.
     PruningPlan withRepair(PruningPlan plan, RepairKind repair, const CalibrationRequest& data,
                            const ProgressFn& progress = {});

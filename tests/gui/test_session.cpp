@@ -236,8 +236,22 @@ private Q_SLOTS:
         QVERIFY2(std::fabs(c.repairedPerplexity - with) < 1e-6 * with, qPrintable(QString("%1 vs %2").arg(c.repairedPerplexity).arg(with)));
         QVERIFY(std::fabs(with - without) > 1e-6 * without);
 
+        // The chart's repaired curves: one per trajectory, one value per step, each the
+        // repaired plan of that step's point.
+        QCOMPARE(session.repairedTrajectories().size(), session.trajectories().size());
+        QVERIFY(!session.trajectories().empty());
+        const Trajectory& t = session.trajectories().front();
+        QCOMPARE(session.repairedTrajectories().front().size(), t.steps.size());
+        PruningPlan step = session.workbench()->makePlan(t.operations(2), nlohmann::json::object());
+        step.repair = fitRepair(*model, step, RepairKind::Rescale, set.windows);
+        const double stepPpl = evaluatePerplexity(*applyPlan(*model, step), set.windows,
+                                                  {}, autoBatchWindows(set.windows, model->config.vocabSize, 0)).perplexity;
+        QVERIFY2(std::fabs(session.repairedTrajectories().front()[1] - stepPpl) < 1e-6 * stepPpl,
+                 qPrintable(QString("%1 vs %2").arg(session.repairedTrajectories().front()[1]).arg(stepPpl)));
+
         session.setRepair(RepairKind::None);
         QVERIFY(session.waitIdle(60000));
+        QVERIFY(session.repairedTrajectories().empty());
         QCOMPARE(session.planCheck()->repair, RepairKind::None);
         QCOMPARE(session.planCheck()->perplexity, c.perplexity);
     }
