@@ -6,7 +6,7 @@
 # (eval.txt, seq 256, every window) and zero-shot average (FinerCut protocol, --limit 200).
 # usage: scripts/repair-table.sh [SHARED_DIR] [WORK_DIR]   (after scripts/build.sh dev)
 # Plans and every command's --json output are kept in WORK_DIR (default build/repair-table).
-# Needs jq (scripts/install-deps.sh installs it). About an hour on 2 cores.
+# Needs jq (scripts/install-deps.sh installs it). About two hours on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${1:-../shared}
@@ -16,8 +16,8 @@ model=resources/demo-model
 mkdir -p "$work"
 calib=(--calib "$shared/data/tinystories/calibration.txt" --seq 128 --windows 8 --results "$work/student.h5")
 
-held() { jq -r '.ppl * 100 | round / 100' "$1"; }
-zs() { jq -r '.average * 1000 | round / 10' "$1"; }
+held() { printf '%.2f' "$(jq -r .ppl "$1")"; }
+zs() { printf '%.1f' "$(jq -r '.average * 100' "$1")"; }
 
 "$cli" ppl "$model" --text "$shared/data/tinystories/eval.txt" --seq 256 --json > "$work/unpruned-ppl.json"
 "$cli" eval "$model" --protocol finercut --data-dir "$shared/data" --limit 200 --json > "$work/unpruned-eval.json"

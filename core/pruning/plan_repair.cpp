@@ -140,6 +140,7 @@ PlanRepair repairFromJson(const nlohmann::json& json, const std::string& source,
     } catch (const Error&) {
         root["kind"].fail("expected none, linear or rescale");
     }
+    if (r.kind == RepairKind::None) return r;  // nothing else to read or check
     if (const auto c = root.optional("calibration")) {
         c->requireObject();
         r.calibration = c->value();

@@ -226,6 +226,9 @@ private Q_SLOTS:
         nlohmann::json j = planToJson(plan);
         j["repair"]["sites"][1]["through"] = "mlp.3";
         test::expectError([&] { planFromJson(j.dump(), "edited.json"); }, {"edited.json", "repair.sites[1]", "attn.3"});
+        // "kind": "none" is no repair, whatever else the object says.
+        j["repair"] = {{"kind", "none"}};
+        QVERIFY(!planFromJson(j.dump(), "none.json").repair.active());
         // Cache keys: an unrepaired plan keeps its operations array; a repaired one differs
         // from it and from another fit.
         PruningPlan bare = plan;
