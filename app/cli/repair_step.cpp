@@ -1,7 +1,6 @@
 #include "repair_step.h"
 
 #include "common/error.h"
-#include "common/mapped_file.h"
 #include "console.h"
 #include "eval/perplexity.h"
 #include "pruning/apply_plan.h"
@@ -12,15 +11,10 @@ namespace lamina::cli {
 
 namespace {
 
+// The held-out text as `ppl --text` windows it would (BOS at the start of the stream).
 TokenWindows heldoutWindows(const Model& model, const std::filesystem::path& modelPath, const RepairRequest& r) {
     const auto tokenizer = tokenizerForModel(modelPath, model.config.vocabSize, "");
-    const auto tokens = tokenizer->encode(readTextFile(*r.heldout, std::size_t{1} << 30), false);
-    const auto bos = tokenizer->bosId().value_or(model.config.bosTokenId.value_or(1));
-    try {
-        return makeWindows(tokens, r.heldoutSeq, BosPolicy::First, static_cast<TokenId>(bos));
-    } catch (const Error& e) {
-        throw Error(r.heldout->string() + ": " + e.what());
-    }
+    return textCalibration(*r.heldout, *tokenizer, r.heldoutSeq, 0, BosPolicy::First).windows;
 }
 
 }  // namespace
