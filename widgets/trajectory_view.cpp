@@ -60,6 +60,12 @@ void TrajectoryView::redraw() {
         const QColor c = seriesColor(static_cast<int>(i));
         g->setPen(QPen(c, 2));
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 5));
+        // A search's answers are separate configurations, one per ratio: points, no line.
+        const auto& steps = mTrajectories[i].steps;
+        if (!steps.empty() && steps.front().kind == StepKind::Set) {
+            g->setLineStyle(QCPGraph::lsNone);
+            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, c, c, 10));
+        }
         g->setSelectable(QCP::stSingleData);
         for (const auto& [x, y] : points(i)) {
             g->addData(x, y);

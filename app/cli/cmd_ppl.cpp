@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "analysis/model_comparison.h"
 #include "args.h"
 #include "commands.h"
 #include "common/error.h"
@@ -21,7 +22,7 @@ namespace lamina::cli {
 int runPpl(const std::vector<std::string>& argv) {
     const Args args(argv,
                     {"text", "seq", "windows", "bos", "score-from", "batch", "threads", "dtype", "weights", "tokenizer", "plan",
-                     "device"},
+                     "device", "divergence"},
                     {"json"});
     const std::string modelPath = args.positional("MODEL");
     const std::string textPath = args.required("text");
@@ -40,6 +41,13 @@ int runPpl(const std::vector<std::string>& argv) {
     load.weights = weightResidence(args);
     load.progress = consoleProgress("loading");
     std::shared_ptr<const Model> model = loadModel(modelPath, load);
+    const std::shared_ptr<const Model> unpruned = model;
+    std::optional<Divergence> divergence;
+    if (const auto d = args.value("divergence")) {
+        divergence = parseDivergence(*d);
+        if (!args.value("plan")) throw Error("option --divergence: compares a --plan with the unpruned model; give --plan");
+        if (device.type() != at::kCPU) throw Error("option --divergence: on the cpu only");
+    }
     std::optional<PruningPlan> plan;
     if (const auto planPath = args.value("plan")) {  // evaluate the pruned model in memory
         plan = readPlan(*planPath);
@@ -69,6 +77,13 @@ int runPpl(const std::vector<std::string>& argv) {
         evaluatePerplexity(*model, windows, {}, batch, consoleProgress("perplexity"), scoreFrom);
     const double evalSeconds = secondsSince(t2);
     const double tokensPerSecond = windows.numWindows * seq / evalSeconds;
+    // The pruned model's mean divergence per position from the unpruned one (what FinerCut and
+    // evo minimise), by whole forwards of both.
+    std::optional<double> meanDivergence;
+    if (divergence) {
+        ReferenceOutputs reference(*unpruned, windows, batch, *divergence);
+        meanDivergence = reference.compare(*model, consoleProgress("divergence")).divergence;
+    }
 
     if (args.flag("json")) {
         printJson({{"ppl", r.perplexity},
@@ -86,6 +101,8 @@ int runPpl(const std::vector<std::string>& argv) {
                     {{"load", loadSeconds}, {"tokenize", tokenizeSeconds}, {"eval", evalSeconds}}},
                    {"tokens_per_second", tokensPerSecond},
                    {"layers", model->numLayers()},
+                   {"divergence", meanDivergence ? nlohmann::json(*meanDivergence) : nlohmann::json()},
+                   {"divergence_kind", divergence ? nlohmann::json(divergenceName(*divergence)) : nlohmann::json()},
                    {"plan", plan ? nlohmann::json(planToJson(*plan)["method"]) : nlohmann::json()}});
         return 0;
     }
@@ -94,6 +111,10 @@ int runPpl(const std::vector<std::string>& argv) {
         "%lld, BOS %s)\n",
         r.perplexity, r.meanNll, static_cast<long long>(r.tokens),
         static_cast<long long>(r.windows), static_cast<long long>(seq), bosPolicyName(bos).c_str());
+    if (meanDivergence) {
+        std::printf("divergence %.6g  (%s from the unpruned model, mean per position)\n", *meanDivergence,
+                    divergenceName(*divergence).c_str());
+    }
     std::printf(
         "time       load %.2fs, tokenize %.2fs, evaluate %.2fs (%.0f tokens/s, %d threads)\n",
         loadSeconds, tokenizeSeconds, evalSeconds, tokensPerSecond, threads);

@@ -25,13 +25,39 @@ double positiveOrZero(const Args& args, const std::string& name, double fallback
                 std::to_string(hi) + "], got '" + *v + "'");
 }
 
+// "0.25,0.375": each in [lo, hi].
+std::vector<double> numberList(const Args& args, const std::string& name, double lo, double hi) {
+    std::vector<double> out;
+    const std::string v = *args.value(name);
+    std::size_t at = 0;
+    while (at <= v.size()) {
+        const std::size_t comma = std::min(v.find(',', at), v.size());
+        const std::string one = v.substr(at, comma - at);
+        try {
+            std::size_t used = 0;
+            const double d = std::stod(one, &used);
+            if (used == one.size() && std::isfinite(d) && d >= lo && d <= hi) {
+                out.push_back(d);
+                at = comma + 1;
+                continue;
+            }
+        } catch (const std::exception&) {
+        }
+        throw Error("option --" + name + ": expected numbers in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                    "] separated by commas, got '" + v + "'");
+    }
+    return out;
+}
+
 nlohmann::json stepJson(const TrajectoryStep& s) {
     nlohmann::json j = {{"kind", stepKindName(s.kind)},
                         {"score", std::isfinite(s.score) ? nlohmann::json(s.score) : nlohmann::json()},
                         {"ppl", s.perplexity},
                         {"removed_sublayers", s.removedSublayers},
                         {"removed_params", s.removedParams}};
-    if (coversRange(s.kind)) {
+    if (s.kind == StepKind::Set) {
+        j["units"] = unitLabels(s.units);
+    } else if (coversRange(s.kind)) {
         j["layers"] = {s.layer, s.lastLayer};
     } else {
         j["layer"] = s.layer;
@@ -51,7 +77,8 @@ const std::set<std::string>& pruneValueOptions() {
         "method", "calib",   "seq",      "windows",  "bos",       "seed",       "tokenizer",
         "ratio",  "threshold", "steps",  "merge",    "results",   "out",        "divergence",
         "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype", "weights",
-        "norm-power", "device", "repair", "heldout", "heldout-seq", "repair-windows"};
+        "norm-power", "device", "repair", "heldout", "heldout-seq", "repair-windows",
+        "generations", "offspring", "search-seed", "first-look", "initial"};
     return options;
 }
 
@@ -92,7 +119,21 @@ PruneRequest parsePruneRequest(const Args& args) {
         r.useThreshold = true;
         o.slm.threshold = positiveOrZero(args, "threshold", 0.72, -1.0, 1.0);
     }
-    if (args.value("ratio")) r.ratio = positiveOrZero(args, "ratio", 0, 0.0, 1.0);
+    if (args.value("ratio")) {
+        const std::vector<double> ratios = numberList(args, "ratio", 0.0, 1.0);
+        r.ratio = ratios.back();
+        if (ratios.size() > 1) r.ratios = ratios;
+    }
+    o.evo.generations = args.integer("generations", 0, 0, 1 << 20);
+    o.evo.offspring = args.integer("offspring", o.evo.offspring, 1, 1 << 16);
+    o.evo.seed = static_cast<uint64_t>(args.integer("search-seed", 0, 0, int64_t{1} << 62));
+    o.evo.firstLookWindows = args.integer("first-look", 0, 0, 1 << 20);
+    o.evo.initial = args.integer("initial", o.evo.initial, 0, 1 << 16);
+    if (!o.method->searchesSizes) {
+        for (const char* name : {"generations", "offspring", "search-seed", "first-look", "initial"}) {
+            if (args.value(name)) throw Error(std::string("option --") + name + " applies to evo only");
+        }
+    }
     r.steps = args.integer("steps", 0, 1, 1 << 20);
     checkStoppingRule(r);
     args.required("out");
@@ -123,6 +164,7 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
                                              {"fingerprint", report.calibration.fingerprint}}},
                             {"cached", !report.computed},
                             {"candidates_abandoned", t.abandonedCandidates},
+                            {"candidate_evaluations", t.candidateEvaluations},
                             {"ranks", request.policy.group ? request.policy.group->size() : 1},
                    {"seconds", report.seconds}};
         if (!repair.is_null()) j["repair"] = repair;
@@ -135,13 +177,18 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
     for (std::size_t i = 0; i < t.steps.size(); ++i) {
         const TrajectoryStep& s = t.steps[i];
         const std::string kind = stepKindName(s.kind);
-        const std::string unit = coversRange(s.kind)
+        std::string members;
+        for (const std::string& u : unitLabels(s.units)) members += (members.empty() ? "" : " ") + u;
+        const std::string unit = s.kind == StepKind::Set ? kind + " of " + std::to_string(s.units.size())
+                                 : coversRange(s.kind)
                                      ? kind + " " + std::to_string(s.layer) + ".." + std::to_string(s.lastLayer)
                                      : kind + "." + std::to_string(s.layer);
         std::printf("%s%3zu  %-14s score %-11.5g ppl %-9.3f removed %lld sublayers\n",
                     i < report.planSteps ? "*" : " ", i + 1, unit.c_str(), s.score, s.perplexity,
                     static_cast<long long>(s.removedSublayers));
+        if (!members.empty()) std::printf("      %s\n", members.c_str());
     }
+    if (t.candidateEvaluations > 0) std::printf("search       %.1f candidate evaluations (on all calibration windows)\n", t.candidateEvaluations);
     std::printf("plan         %s: %zu operations, calibration PPL %.3f (%s)\n", out.c_str(),
                 report.plan.operations.size(),
                 report.plan.metrics.value("calibration_ppl", t.basePerplexity),

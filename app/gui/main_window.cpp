@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDoubleSpinBox>
+#include <QSpinBox>
 #include <QFileDialog>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -265,18 +266,33 @@ QWidget* MainWindow::createTrajectoryPage() {
     ratio->setSingleStep(0.05);
     ratio->setValue(0.5);
     ratio->setToolTip(tr("Fraction of the sublayers the trajectory goes to"));
+    // A search (evo) answers one ratio at a time, within a budget of generations.
+    auto* generations = new QSpinBox(page);
+    generations->setRange(0, 100000);
+    generations->setSpecialValueText(tr("auto"));
+    generations->setPrefix(tr("generations "));
+    generations->setToolTip(tr("Generations of the search per ratio; auto: EvoPress's k(n−k)/1.5"));
     auto* run = new QPushButton(tr("Run method"), page);
+    auto* upTo = new QLabel(tr("up to"), page);
     controls->addWidget(new QLabel(tr("Method:"), page));
     controls->addWidget(method);
-    controls->addWidget(new QLabel(tr("up to"), page));
+    controls->addWidget(upTo);
     controls->addWidget(ratio);
+    controls->addWidget(generations);
     controls->addWidget(run);
+    auto showKnobs = [method, generations, upTo] {
+        const bool search = MethodRef(method->currentData().toString().toStdString())->searchesSizes;
+        generations->setVisible(search);
+        upTo->setText(search ? tr("at") : tr("up to"));
+    };
+    connect(method, &QComboBox::currentIndexChanged, this, showKnobs);
+    showKnobs();
     controls->addStretch(1);
     controls->addWidget(new QLabel(tr("Click a point to load that plan."), page));
     layout->addLayout(controls);
     layout->addWidget(mTrajectories, 1);
-    connect(run, &QPushButton::clicked, this, [this, method, ratio] {
-        mSession->runMethod(method->currentData().toString().toStdString(), ratio->value());
+    connect(run, &QPushButton::clicked, this, [this, method, ratio, generations] {
+        mSession->runMethod(method->currentData().toString().toStdString(), ratio->value(), generations->value());
     });
     connect(mTrajectories, &TrajectoryView::stepSelected, this, [this](int index, int point) {
         const auto& all = mTrajectories->trajectories();
@@ -673,17 +689,12 @@ void MainWindow::exportPlan() {
     if (!mSession->isOpen()) return;
     const QString file = QFileDialog::getSaveFileName(this, tr("Export Plan"), "plan.json", tr("Pruning plan (*.json)"));
     if (file.isEmpty()) return;
-    try {
-        PruningPlan plan = mSession->currentPlan();
-        if (const auto& c = mSession->planCheck()) {
-            plan.metrics = {{"calibration_ppl", c->perplexity}, {"base_ppl", c->basePerplexity},
-                            {"js_divergence", c->divergence}, {"removed_sublayers", mSession->plan().removedSublayers()}};
-        }
-        writePlan(file.toStdString(), plan);
-        statusBar()->showMessage(tr("Wrote %1").arg(file), 5000);
-    } catch (const Error& e) {
-        QMessageBox::warning(this, tr("Export Plan"), QString::fromStdString(e.what()));
+    nlohmann::json metrics = nlohmann::json::object();
+    if (const auto& c = mSession->planCheck()) {
+        metrics = {{"calibration_ppl", c->perplexity}, {"base_ppl", c->basePerplexity},
+                   {"js_divergence", c->divergence}, {"removed_sublayers", mSession->plan().removedSublayers()}};
     }
+    mSession->exportPlan(file, metrics);  // a job: fitting the repair, when on, takes a while
 }
 
 void MainWindow::importPlan() {

@@ -231,11 +231,12 @@ void Session::runDefaultAnalysis() {
     });
 }
 
-void Session::runMethod(MethodRef method, double ratio) {
+void Session::runMethod(MethodRef method, double ratio, int64_t generations) {
     if (!isOpen()) return;
     PruneRequest request;
     request.data = mCalibration;
     request.options.method = method;
+    request.options.evo.generations = generations;
     request.ratio = ratio;
     std::shared_ptr<Workbench> wb = mWorkbench;
     mJobs.enqueue(tr("Pruning with %1").arg(QString::fromUtf8(method.name())), [this, wb, request](const ProgressFn& progress) {
@@ -289,6 +290,19 @@ void Session::exportModel(const QString& outDir, const QString& format) {
         const StagedProgress stages(progress, {repair == RepairKind::None ? 0.0 : 0.3, 1.0});
         const PruningPlan repaired = wb->withRepair(plan, repair, data, stages.stage(0));
         wb->exportModel(repaired, outDir.toStdString(), format.toStdString(), stages.stage(1));
+        return Job::Completion();
+    });
+}
+
+void Session::exportPlan(const QString& file, const nlohmann::json& metrics) {
+    if (!isOpen()) return;
+    std::shared_ptr<Workbench> wb = mWorkbench;
+    PruningPlan plan = currentPlan();
+    plan.metrics = metrics;
+    const RepairKind repair = mRepair;
+    const CalibrationRequest data = mCalibration;
+    mJobs.enqueue(tr("Exporting the plan"), [wb, plan, file, repair, data](const ProgressFn& progress) {
+        writePlan(file.toStdString(), wb->withRepair(plan, repair, data, progress));
         return Job::Completion();
     });
 }

@@ -72,10 +72,14 @@ public:
 
     // Jobs. Each is queued; the views update when its result arrives.
     void runDefaultAnalysis();
-    void runMethod(MethodRef method, double ratio);
+    /// `generations`: a search's budget per ratio (0: the method's default).
+    void runMethod(MethodRef method, double ratio, int64_t generations = 0);
     void runMergeSweep();
     void runEvaluation(const EvalRequest& request, bool withPlan);
     void exportModel(const QString& outDir, const QString& format);
+    /// Writes the current plan with `metrics` to `file` (a job): with the repair switch on, the
+    /// repair fitted on the session's calibration goes with it (linear: the sidecar file too).
+    void exportPlan(const QString& file, const nlohmann::json& metrics);
 
     Job* currentJob() const { return mJobs.current(); }
     bool isBusy() const { return mJobs.isBusy(); }

@@ -16,6 +16,7 @@ list(APPEND LAMINA_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/similarity_accumulator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/removal_compare.cpp
     ${CMAKE_CURRENT_LIST_DIR}/removal_streams.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/set_scoring.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit_removal.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit_removal_layered.cpp
     ${CMAKE_CURRENT_LIST_DIR}/weight_scores.cpp

@@ -1,8 +1,11 @@
 // The store side of cached pruning (no libtorch).
 #include "pruning/cached_pruning.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "model/fingerprint.h"
@@ -18,6 +21,12 @@ void checkStoppingRule(const PruneRequest& r) {
     if (rules != 1) throw Error("give exactly one of --ratio, --threshold and --steps");
     if (r.ratio >= 0 && r.ratio > 1) throw Error("--ratio must be in [0, 1]");
     const MethodTraits& m = *r.options.method;
+    if (!r.ratios.empty() && !m.searchesSizes) {
+        throw Error("--ratio takes one value for " + std::string(m.name) + " (a list only for methods that search each ratio)");
+    }
+    for (const double x : r.ratios) {
+        if (x < 0 || x > 1) throw Error("--ratio must be in [0, 1]");
+    }
     if (r.ratio >= 0 && m.steeredByThreshold) {
         throw Error(std::string(m.name) + " is steered by --threshold (or --steps: the first K merges); its "
                     "removed fraction is not monotone in the threshold");
@@ -48,10 +57,19 @@ PruneReport finishReport(const PruneRequest& r, Trajectory t, CalibrationSet cal
                          const std::string& modelFp, const ModelConfig& config) {
     PruneReport report;
     const int64_t L = config.numLayers;
-    report.planSteps = r.steps > 0               ? std::min<std::size_t>(r.steps, t.steps.size())
-                       : r.ratio >= 0 && !r.options.method->steeredByThreshold ? stepsForRatio(t, r.ratio, L)
-                                                  : t.steps.size();
-    if (r.steps > 0 && !t.cumulative) report.planSteps = std::min<std::size_t>(r.steps, t.steps.size());
+    if (r.options.method->searchesSizes) {
+        // The step of the plan's size (steps are in order of size).
+        const int64_t size = stepsNeeded(r, L);
+        report.planSteps = t.steps.size();
+        for (std::size_t k = 0; k < t.steps.size(); ++k) {
+            if (static_cast<int64_t>(t.steps[k].units.size()) == size) report.planSteps = k + 1;
+        }
+    } else if (r.steps > 0) {
+        report.planSteps = std::min<std::size_t>(r.steps, t.steps.size());
+    } else {
+        report.planSteps = r.ratio >= 0 && !r.options.method->steeredByThreshold ? stepsForRatio(t, r.ratio, L)
+                                                                                  : t.steps.size();
+    }
     PruningPlan& plan = report.plan;
     plan.modelFingerprint = modelFp;
     plan.family = config.family;
@@ -82,6 +100,74 @@ PruneReport finishReport(const PruneRequest& r, Trajectory t, CalibrationSet cal
     return report;
 }
 
+std::vector<int64_t> sizesNeeded(const PruneRequest& r, int64_t L) {
+    std::vector<int64_t> sizes;
+    for (const double x : r.ratios) {
+        PruneRequest one = r;
+        one.ratio = x;
+        sizes.push_back(stepsNeeded(one, L));
+    }
+    sizes.push_back(stepsNeeded(r, L));
+    std::sort(sizes.begin(), sizes.end());
+    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+    return sizes;
+}
+
+std::vector<int64_t> missingSizes(const Trajectory& stored, const std::vector<int64_t>& sizes) {
+    std::vector<int64_t> missing;
+    for (const int64_t k : sizes) {
+        const bool have = std::any_of(stored.steps.begin(), stored.steps.end(),
+                                      [&](const TrajectoryStep& s) { return static_cast<int64_t>(s.units.size()) == k; });
+        if (!have) missing.push_back(k);
+    }
+    return missing;
+}
+
+Trajectory mergeSizes(Trajectory stored, const Trajectory& added) {
+    stored.steps.insert(stored.steps.end(), added.steps.begin(), added.steps.end());
+    std::stable_sort(stored.steps.begin(), stored.steps.end(), [](const TrajectoryStep& a, const TrajectoryStep& b) {
+        return a.units.size() < b.units.size();
+    });
+    stored.candidateEvaluations = added.candidateEvaluations;
+    return stored;
+}
+
+void addSeeds(PruneRequest& r, const ResultsStore& store, const std::string& modelFp, const std::string& dataFp,
+              const ModelConfig& config) {
+    EvoOptions& e = r.options.evo;
+    e.seedOrders.clear();
+    e.seedNames.clear();
+    const std::string dtype = computeDtypeName(r.compute);
+    const std::vector<Unit> candidates = candidateUnits(r.options.unitsOrDefault(), config, r.options.protectFirst);
+    std::vector<std::pair<std::string, std::vector<Unit>>> seeds;
+    for (const ResultMeta& meta : store.list()) {
+        if (meta.kind != "trajectory" || meta.modelFingerprint != modelFp || meta.datasetFingerprint != dataFp) continue;
+        if (MethodRef(meta.method)->searchesSizes) continue;
+        const auto params = nlohmann::json::parse(meta.parameters, nullptr, false);
+        if (params.is_discarded() || params.value("dtype", "") != dtype) continue;
+        const auto stored = store.find(meta);
+        if (!stored) continue;
+        const Trajectory t = trajectoryFromRecord(*stored);
+        if (!t.cumulative || t.steps.empty()) continue;
+        std::vector<Unit> order;
+        for (const TrajectoryStep& s : t.steps) {
+            if (s.kind != StepKind::Attn && s.kind != StepKind::Mlp && s.kind != StepKind::Block) break;
+            const Unit u{s.kind == StepKind::Attn  ? Unit::Kind::Attn
+                         : s.kind == StepKind::Mlp ? Unit::Kind::Mlp
+                                                   : Unit::Kind::Block,
+                         s.layer};
+            if (std::find(candidates.begin(), candidates.end(), u) == candidates.end()) break;
+            order.push_back(u);
+        }
+        if (order.size() == t.steps.size()) seeds.emplace_back(meta.method + " " + meta.parameters, order);
+    }
+    std::sort(seeds.begin(), seeds.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [name, order] : seeds) {
+        e.seedNames.push_back(name);
+        e.seedOrders.push_back(std::move(order));
+    }
+}
+
 }  // namespace internal
 
 std::optional<PruneReport> pruneFromStore(const PruneRequest& r, const ResultsStore& store) {
@@ -90,15 +176,18 @@ std::optional<PruneReport> pruneFromStore(const PruneRequest& r, const ResultsSt
     const std::string modelFp = modelFingerprint(r.model);
     const ModelSummary summary = describeModel(r.model);
     CalibrationSet calibration = resolveCalibration(r.data, r.model, modelFp);
-    const auto stored = store.find(
-        trajectoryQuery(r.options.method.name(), internal::computeParameters(r), modelFp, calibration.fingerprint));
+    PruneRequest request = r;
+    const bool sizes = r.options.method->searchesSizes;
+    if (sizes) internal::addSeeds(request, store, modelFp, calibration.fingerprint, summary.config);
+    const auto stored = store.find(trajectoryQuery(request.options.method.name(), internal::computeParameters(request),
+                                                   modelFp, calibration.fingerprint));
     if (!stored) return std::nullopt;
     Trajectory t = trajectoryFromRecord(*stored);
     const int64_t needed = stepsNeeded(r, summary.config.numLayers);
-    const bool enough = t.requestedSteps == 0 ||
-                        (needed > 0 && static_cast<int64_t>(t.steps.size()) >= needed);
+    const bool enough = sizes ? internal::missingSizes(t, internal::sizesNeeded(r, summary.config.numLayers)).empty()
+                              : t.requestedSteps == 0 || (needed > 0 && static_cast<int64_t>(t.steps.size()) >= needed);
     if (!enough) return std::nullopt;
-    PruneReport report = internal::finishReport(r, std::move(t), std::move(calibration), modelFp,
+    PruneReport report = internal::finishReport(request, std::move(t), std::move(calibration), modelFp,
                                                 summary.config);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;

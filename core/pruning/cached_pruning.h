@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "data/calibration.h"
 #include "data/calibration_request.h"
@@ -31,6 +32,9 @@ struct PruneRequest {
     PruneOptions options;
     ScoringPolicy policy;  ///< not part of the results' key: every policy computes the same
     double ratio = -1;
+    /// Methods that search sizes (MethodTraits::searchesSizes): every ratio here is searched
+    /// too; the plan is `ratio`'s.
+    std::vector<double> ratios;
     int64_t steps = 0;
     bool useThreshold = false;
 };

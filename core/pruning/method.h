@@ -30,6 +30,9 @@ struct MethodTraits {
     bool steeredByThreshold = false;
     /// Computed when the app opens a model whose results file has no trajectories.
     bool inDefaultRun = false;
+    /// Searches each requested size on its own: a non-cumulative trajectory with one step per
+    /// size searched, which grows as sizes are asked for (`--ratio` takes a list).
+    bool searchesSizes = false;
     /// Offered by the GUI's *Run method* (SLM comes from the merge sweep instead).
     bool inRunMenu = true;
     /// Adds the method's own options that shape its trajectory to `parameters` (cache key).

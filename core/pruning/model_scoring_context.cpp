@@ -78,6 +78,23 @@ ImportanceScores ModelScoringContext::analysisMetric(Metric metric, const Progre
     return runAnalysis(mModel, mCalibration, o, progress).importances.at(0);
 }
 
+// Candidates are shared among the group's ranks like perplexities(); each rank bounds its own
+// share by the values it has, which abandons only candidates that could not survive anyway.
+SetScores ModelScoringContext::setDivergences(const SetScoring& scoring, const ProgressFn& progress) {
+    if (!mSets) mSets = std::make_unique<SetScorer>(mModel, mCalibration.windows, mBatch);
+    const std::vector<std::size_t> mine = ownedJobs(mPolicy.group, scoring.candidates.size());
+    SetScoring share = scoring;
+    share.candidates.clear();
+    for (const std::size_t i : mine) share.candidates.push_back(scoring.candidates[i]);
+    SetScores got = mSets->score(share, progress);
+    SetScores all;
+    all.divergence = gatherJobs(mPolicy.group, std::vector<std::size_t>(scoring.candidates.size(), 1), got.divergence);
+    const std::vector<double> cost = gatherJobs(mPolicy.group, std::vector<std::size_t>(groupSize(mPolicy.group), 1),
+                                                {got.evaluations});
+    for (const double c : cost) all.evaluations += c;
+    return all;
+}
+
 Trajectory ModelScoringContext::slidingMerge(const SlmOptions& options, const ProgressFn& progress) {
     SlmOptions s = options;
     s.batchWindows = mBatch;

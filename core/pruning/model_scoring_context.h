@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "common/progress.h"
 #include "data/calibration.h"
 #include "model/model.h"
@@ -25,6 +27,7 @@ public:
     std::vector<double> taylorScores(const std::vector<Unit>& units, int normPower,
                                      const ProgressFn& progress) override;
     ImportanceScores analysisMetric(Metric metric, const ProgressFn& progress) override;
+    SetScores setDivergences(const SetScoring& scoring, const ProgressFn& progress) override;
     Trajectory slidingMerge(const SlmOptions& options, const ProgressFn& progress) override;
 
 private:
@@ -32,6 +35,7 @@ private:
     const CalibrationSet& mCalibration;
     ScoringPolicy mPolicy;
     int64_t mBatch;
+    std::unique_ptr<SetScorer> mSets;  // made on first use: it keeps the unpruned model's outputs
 };
 
 /// runPruning on a ModelScoringContext (tests, one-off callers).

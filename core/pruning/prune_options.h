@@ -15,6 +15,24 @@ namespace lamina {
 
 class ScoringContext;
 
+/// evo: the evolutionary search's knobs (EvoPress, arXiv 2410.14649).
+struct EvoOptions {
+    /// Units to remove, one search each (from the requested ratios). Not part of the key: a
+    /// stored evo trajectory holds one step per size searched and grows as sizes are added.
+    std::vector<int64_t> sizes;
+    int64_t generations = 0;  ///< per size; 0: EvoPress's rule k(n−k)/1.5 (n units, k removed)
+    int64_t offspring = 16;   ///< mutations of the parent per generation
+    uint64_t seed = 0;        ///< the search's random numbers (not the calibration's --seed)
+    int64_t firstLookWindows = 0;   ///< windows of the cheap first selection; 0: a quarter (≥ 1)
+    int64_t firstLookSurvivors = 2; ///< offspring the first look passes to the full scoring
+    int64_t maxMutations = 3;       ///< swaps per offspring: min of two uniform draws in [1, max]
+    int64_t initial = 32;           ///< random configurations the first parent is chosen among
+    /// Greedy trajectories to seed from (each one's units in removal order) and, for the key,
+    /// what they are ("finercut {...}" per trajectory).
+    std::vector<std::vector<Unit>> seedOrders;
+    std::vector<std::string> seedNames;
+};
+
 /// What a pruning run computes: the method and the options that shape its trajectory (how it
 /// computes is ScoringPolicy's). Each method reads its own knobs (pruning/methods/).
 struct PruneOptions {
@@ -30,6 +48,7 @@ struct PruneOptions {
     int64_t maxSteps = 0;  ///< iterative methods: 0 = rank every candidate
     int normPower = 1;     ///< shortened-taylor
     SlmOptions slm;        ///< slm (threshold, formula, protected range)
+    EvoOptions evo;        ///< evo
 
     UnitSet unitsOrDefault() const { return units.value_or(method->units); }
 };

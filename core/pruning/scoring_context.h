@@ -7,6 +7,7 @@
 #include "analysis/analysis_types.h"
 #include "analysis/divergence.h"
 #include "analysis/metric.h"
+#include "analysis/set_scoring.h"
 #include "common/collective.h"
 #include "common/progress.h"
 #include "model/ablation.h"
@@ -69,6 +70,9 @@ public:
                                              const ProgressFn& progress) = 0;
     /// One importance metric of the analysis (BI, angular, ...).
     virtual ImportanceScores analysisMetric(Metric metric, const ProgressFn& progress) = 0;
+    /// Divergence from the unpruned model of whole configurations (a search's candidates), on
+    /// chosen windows, abandoning those that cannot survive (SetScoring).
+    virtual SetScores setDivergences(const SetScoring& scoring, const ProgressFn& progress) = 0;
     /// Sliding Layer Merging's top-down merges, one "merge" step each.
     virtual Trajectory slidingMerge(const SlmOptions& options, const ProgressFn& progress) = 0;
 };

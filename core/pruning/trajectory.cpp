@@ -13,7 +13,8 @@ constexpr NamedValue<StepKind> kStepKinds[] = {{StepKind::Attn, "attn"},
                                                {StepKind::Mlp, "mlp"},
                                                {StepKind::Block, "block"},
                                                {StepKind::Merge, "merge"},
-                                               {StepKind::Span, "span"}};
+                                               {StepKind::Span, "span"},
+                                               {StepKind::Set, "set"}};
 }  // namespace
 
 const char* stepKindName(StepKind kind) { return nameIn(kStepKinds, kind); }
@@ -30,17 +31,22 @@ PlanOperation TrajectoryStep::operation(MergeFormula formula) const {
         case StepKind::Attn: return PlanOperation::drop({Unit::Kind::Attn, layer});
         case StepKind::Mlp: return PlanOperation::drop({Unit::Kind::Mlp, layer});
         case StepKind::Block: return PlanOperation::drop({Unit::Kind::Block, layer});
-        case StepKind::Span: break;
+        case StepKind::Span:
+        case StepKind::Set: break;
     }
-    throw Error("a trajectory step of kind 'span' is not a single operation");
+    throw Error(std::string("a trajectory step of kind '") + stepKindName(kind) + "' is not a single operation");
 }
 
 std::vector<PlanOperation> Trajectory::operations(std::size_t count, MergeFormula formula) const {
     count = std::min(count, steps.size());
     std::vector<PlanOperation> ops;
     if (count == 0) return ops;
-    if (!cumulative) {  // a span of blocks
+    if (!cumulative) {  // a span of blocks or a set of units
         const TrajectoryStep& s = steps[count - 1];
+        if (s.kind == StepKind::Set) {
+            for (const Unit& u : s.units) ops.push_back(PlanOperation::drop(u));
+            return ops;
+        }
         for (int64_t l = s.layer; l <= s.lastLayer; ++l) ops.push_back(PlanOperation::drop({Unit::Kind::Block, l}));
         return ops;
     }
@@ -48,12 +54,29 @@ std::vector<PlanOperation> Trajectory::operations(std::size_t count, MergeFormul
     return ops;
 }
 
+TrajectoryStep setStep(std::vector<Unit> units) {
+    auto depth = [](const Unit& u) { return 2 * u.layer + (u.kind == Unit::Kind::Mlp ? 1 : 0); };
+    std::sort(units.begin(), units.end(), [&](const Unit& a, const Unit& b) { return depth(a) < depth(b); });
+    TrajectoryStep s;
+    s.kind = StepKind::Set;
+    s.layer = units.empty() ? 0 : units.front().layer;
+    s.lastLayer = units.empty() ? 0 : units.back().layer;
+    s.units = std::move(units);
+    return s;
+}
+
 void accumulateRemovals(Trajectory& t, const ModelConfig& config) {
     const LayerSummary params = layerParams(config, 0);
     int64_t sublayers = 0, removed = 0;
     for (TrajectoryStep& s : t.steps) {
         int64_t stepSub = 0, stepParams = 0;
-        if (s.kind == StepKind::Attn) {
+        if (s.kind == StepKind::Set) {
+            for (const Unit& u : s.units) {
+                const bool attn = u.kind != Unit::Kind::Mlp, mlp = u.kind != Unit::Kind::Attn;
+                stepSub += (attn ? 1 : 0) + (mlp ? 1 : 0);
+                stepParams += (attn ? params.attnParams : 0) + (mlp ? params.mlpParams : 0);
+            }
+        } else if (s.kind == StepKind::Attn) {
             stepSub = 1;
             stepParams = params.attnParams;
         } else if (s.kind == StepKind::Mlp) {

@@ -11,10 +11,11 @@
 namespace lamina {
 
 /// What one decision of a method does: drop a sublayer or a block, merge a window of blocks
-/// into its first, or (Gromov's non-cumulative steps) drop a span of blocks.
-enum class StepKind { Attn, Mlp, Block, Merge, Span };
+/// into its first, or — a non-cumulative step, its own configuration — drop a span of blocks
+/// (Gromov's) or a set of units (a search's answer for one ratio).
+enum class StepKind { Attn, Mlp, Block, Merge, Span, Set };
 
-/// "attn" | "mlp" | "block" | "merge" | "span" (JSON, the results file).
+/// "attn" | "mlp" | "block" | "merge" | "span" | "set" (JSON, the results file).
 const char* stepKindName(StepKind kind);
 /// Throws `Error` for any other name.
 StepKind parseStepKind(const std::string& name);
@@ -25,8 +26,9 @@ inline bool coversRange(StepKind k) { return k == StepKind::Merge || k == StepKi
 /// One decision of a pruning method, in original layer indices.
 struct TrajectoryStep {
     StepKind kind = StepKind::Block;
-    int64_t layer = 0;       ///< the unit's block; merge/span: first block
-    int64_t lastLayer = 0;   ///< merge/span: last block (inclusive); otherwise == layer
+    int64_t layer = 0;       ///< the unit's block; merge/span: first block; set: shallowest unit's
+    int64_t lastLayer = 0;   ///< merge/span: last block (inclusive); set: deepest unit's; else == layer
+    std::vector<Unit> units; ///< set: the removed units, in depth order; empty otherwise
     double score = 0;        ///< the method's criterion for this decision (see Trajectory)
     double perplexity = 0;   ///< calibration PPL with this and every earlier step applied
     int64_t removedSublayers = 0;  ///< cumulative, for the x-axis of comparisons
@@ -37,7 +39,7 @@ struct TrajectoryStep {
 };
 
 /// What a method decided, in order. Steps are cumulative unless `cumulative` is false (Gromov's
-/// n-block spans: step n is its own configuration).
+/// n-block spans, a search's sets: each step is its own configuration, in order of size).
 struct Trajectory {
     std::string method;       ///< finercut, shortened-ppl, shortened-taylor, slm, shortgpt, ...
     std::string parameters;   ///< canonical JSON (cache key)
@@ -48,11 +50,17 @@ struct Trajectory {
     std::vector<TrajectoryStep> steps;
     /// Greedy bounded search: candidate scorings it stopped early (this run only; not stored).
     int64_t abandonedCandidates = 0;
+    /// Searches: candidate configurations scored, in units of one scoring on every calibration
+    /// window (this run only; not stored).
+    double candidateEvaluations = 0;
 
     /// Operations of the first `count` steps (for a non-cumulative trajectory: of step
     /// count−1 alone). Merges use `formula`.
     std::vector<PlanOperation> operations(std::size_t count, MergeFormula formula = MergeFormula::Rdsc) const;
 };
+
+/// A set step removing `units` (sorted into depth order).
+TrajectoryStep setStep(std::vector<Unit> units);
 
 /// Fills removedSublayers / removedParams of every step from the config.
 void accumulateRemovals(Trajectory& trajectory, const ModelConfig& config);

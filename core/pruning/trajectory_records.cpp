@@ -37,6 +37,15 @@ StoredResult toRecord(const Trajectory& t, const std::string& modelFingerprint,
         score.values.push_back(s.score);
         ppl.values.push_back(s.perplexity);
     }
+    // A set step's units: one row (step, kind, layer) each; absent when no step is a set.
+    IntArray setUnits{{0, 3}, {}};
+    for (std::size_t i = 0; i < t.steps.size(); ++i) {
+        for (const Unit& u : t.steps[i].units) {
+            setUnits.values.insert(setUnits.values.end(), {static_cast<int64_t>(i), static_cast<int64_t>(u.kind), u.layer});
+        }
+    }
+    setUnits.shape[0] = static_cast<int64_t>(setUnits.values.size() / 3);
+    if (setUnits.shape[0] > 0) r.ints["set_units"] = setUnits;
     r.strings["step_kind"] = kinds;
     r.ints["layers"] = layers;
     r.ints["removed"] = removed;
@@ -96,6 +105,26 @@ Trajectory trajectoryFromRecord(const StoredResult& r) {
         s.score = score->second.values[i];
         s.perplexity = ppl->second.values[i];
         t.steps.push_back(s);
+    }
+    if (auto set = r.ints.find("set_units"); set != r.ints.end()) {
+        const std::vector<int64_t>& v = set->second.values;
+        if (v.size() % 3 != 0) malformed(r, "dataset 'set_units' is not (N, 3)");
+        for (std::size_t k = 0; k < v.size(); k += 3) {
+            const int64_t step = v[k], kind = v[k + 1], layer = v[k + 2];
+            if (step < 0 || static_cast<std::size_t>(step) >= S || t.steps[static_cast<std::size_t>(step)].kind != StepKind::Set) {
+                malformed(r, "dataset 'set_units' row " + std::to_string(k / 3) + " names step " + std::to_string(step) +
+                                 ", which is not a set step");
+            }
+            if (kind < 0 || kind > 2 || layer < 0) {
+                malformed(r, "dataset 'set_units' row " + std::to_string(k / 3) + " is not a unit");
+            }
+            t.steps[static_cast<std::size_t>(step)].units.push_back({static_cast<Unit::Kind>(kind), layer});
+        }
+    }
+    for (std::size_t i = 0; i < S; ++i) {
+        if (t.steps[i].kind == StepKind::Set && t.steps[i].units.empty()) {
+            malformed(r, "set step " + std::to_string(i) + " has no units in dataset 'set_units'");
+        }
     }
     return t;
 }

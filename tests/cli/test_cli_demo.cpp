@@ -153,6 +153,42 @@ private Q_SLOTS:
 
     // --device cpu is the default; a misspelt or unavailable device, or a method that does not
     // run on one, is bad input named as such.
+    // evo through the CLI: one set per ratio, and its score is the divergence `ppl --divergence`
+    // computes independently (whole forwards of the pruned and the unpruned model).
+    void evoThroughCommands() {
+        QTemporaryDir dir;
+        const QString text = dir.filePath("story.txt");
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 12; ++i) f.write("Lily found a shiny stone in the garden and showed it to her mom. ");
+        f.close();
+        const QString plan = dir.filePath("evo.json");
+        const QStringList calib = {"--calib", text, "--seq", "32", "--windows", "4"};
+        const auto r = runCli(QStringList{"prune", demo(), "--method", "evo", "--ratio", "0.0625,0.125", "--generations", "2",
+                                          "--offspring", "3", "--initial", "4", "--out", plan, "--json"} + calib);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonArray steps = r.json()["steps"].toArray();
+        QCOMPARE(steps.size(), 2);
+        QCOMPARE(steps[0].toObject()["units"].toArray().size(), 2);
+        QCOMPARE(steps[1].toObject()["units"].toArray().size(), 4);
+        QCOMPARE(r.json()["plan"].toObject()["operations"].toArray().size(), 4);
+        QVERIFY(r.json()["candidate_evaluations"].toDouble() > 0);
+        const auto check = runCli({"ppl", demo(), "--plan", plan, "--text", text, "--seq", "32", "--windows", "4",
+                                   "--divergence", "js", "--json"});
+        QVERIFY2(check.exitCode == 0, check.err.constData());
+        const double score = steps[1].toObject()["score"].toDouble(), js = check.json()["divergence"].toDouble();
+        QVERIFY2(std::abs(js / score - 1) < 1e-5, qPrintable(QString("%1 vs %2").arg(js).arg(score)));
+        QVERIFY(std::abs(check.json()["ppl"].toDouble() / steps[1].toObject()["ppl"].toDouble() - 1) < 1e-6);
+        verifyBadInput(runCli(QStringList{"prune", demo(), "--method", "finercut", "--ratio", "0.1,0.2", "--out", plan} + calib),
+                       "--ratio takes one value for finercut");
+        verifyBadInput(runCli(QStringList{"prune", demo(), "--method", "finercut", "--ratio", "0.1", "--generations", "3",
+                                          "--out", plan} + calib),
+                       "--generations applies to evo only");
+        verifyBadInput(runCli(QStringList{"prune", demo(), "--method", "evo", "--ratio", "0.1,x", "--out", plan} + calib),
+                       "--ratio: expected numbers");
+        verifyBadInput(runCli({"ppl", demo(), "--text", text, "--seq", "32", "--divergence", "js"}), "give --plan");
+    }
+
     void deviceOption() {
         QTemporaryDir dir;
         const QString text = dir.filePath("story.txt");

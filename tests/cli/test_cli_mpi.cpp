@@ -98,6 +98,32 @@ private Q_SLOTS:
         QCOMPARE(two.json()["base_ppl"].toDouble(), one.json()["base_ppl"].toDouble());
     }
 
+    // The evolutionary search shares each selection's candidates; each rank bounds its own
+    // share, and the sets chosen are the single process's.
+    void evoSameAsOneProcess() {
+        const QStringList args = QStringList{"prune", shared("models/stories260K"), "--method", "evo"}
+                                 << lamina::test::storiesCalibrationArgs()
+                                 << QStringList{"--ratio", "0.3,0.5", "--generations", "8", "--offspring", "6",
+                                                "--threads", "1", "--json"};
+        const CliResult one = runCli(QStringList(args) << "--out" << mTmp.filePath("evo-1.json"));
+        QVERIFY2(one.exitCode == 0, one.err.constData());
+        const CliResult two = runMpi(mMpirun, 2, QStringList(args) << "--out" << mTmp.filePath("evo-2.json"));
+        QVERIFY2(two.exitCode == 0, two.err.constData());
+        QCOMPARE(two.json()["ranks"].toInt(), 2);
+        const QJsonArray a = one.json()["steps"].toArray(), b = two.json()["steps"].toArray();
+        QCOMPARE(a.size(), 2);
+        QCOMPARE(b.size(), 2);
+        for (int i = 0; i < a.size(); ++i) {
+            const QJsonObject x = a[i].toObject(), y = b[i].toObject();
+            QCOMPARE(y["kind"].toString(), QString("set"));
+            QCOMPARE(y["units"].toArray(), x["units"].toArray());
+            QCOMPARE(y["score"].toDouble(), x["score"].toDouble());
+            QCOMPARE(y["ppl"].toDouble(), x["ppl"].toDouble());
+        }
+        QCOMPARE(a[0].toObject()["units"].toArray().size(), 3);
+        QCOMPARE(a[1].toObject()["units"].toArray().size(), 5);
+    }
+
     // Rank 0 writes the results file; asked again, every rank learns it holds the answer.
     void rankZeroOwnsTheResultsFile() {
         const QString results = mTmp.filePath("mpi.h5");

@@ -249,11 +249,25 @@ private Q_SLOTS:
         QVERIFY2(std::fabs(session.repairedTrajectories().front()[1] - stepPpl) < 1e-6 * stepPpl,
                  qPrintable(QString("%1 vs %2").arg(session.repairedTrajectories().front()[1]).arg(stepPpl)));
 
+        // Exported with the switch on, the plan carries the repair: read back and applied it
+        // scores the repaired perplexity.
+        const QString exported = results("repaired-plan.json");
+        session.exportPlan(exported, {{"note", "test"}});
+        QVERIFY(session.waitIdle(60000));
+        const PruningPlan written = readPlan(exported.toStdString());
+        QCOMPARE(written.repair.kind, RepairKind::Rescale);
+        QCOMPARE(written.metrics["note"].get<std::string>(), std::string("test"));
+        const double read = evaluatePerplexity(*applyPlan(*model, written), set.windows).perplexity;
+        QVERIFY2(std::fabs(read - with) < 1e-6 * with, qPrintable(QString("%1 vs %2").arg(read).arg(with)));
+
         session.setRepair(RepairKind::None);
         QVERIFY(session.waitIdle(60000));
         QVERIFY(session.repairedTrajectories().empty());
         QCOMPARE(session.planCheck()->repair, RepairKind::None);
         QCOMPARE(session.planCheck()->perplexity, c.perplexity);
+        session.exportPlan(exported, {});
+        QVERIFY(session.waitIdle(60000));
+        QVERIFY(!readPlan(exported.toStdString()).repair.active());
     }
 
     // Toggling units is undoable, and the re-evaluated calibration PPL equals the perplexity
