@@ -78,7 +78,7 @@ const std::set<std::string>& pruneValueOptions() {
         "ratio",  "threshold", "steps",  "merge",    "results",   "out",        "divergence",
         "units",  "protect-first", "protect", "lowest", "highest", "batch", "threads", "dtype", "weights",
         "norm-power", "device", "repair", "heldout", "heldout-seq", "repair-windows",
-        "generations", "offspring", "search-seed", "first-look", "initial"};
+        "generations", "offspring", "search-seed", "first-look", "initial", "fitness"};
     return options;
 }
 
@@ -129,8 +129,14 @@ PruneRequest parsePruneRequest(const Args& args) {
     o.evo.seed = static_cast<uint64_t>(args.integer("search-seed", 0, 0, int64_t{1} << 62));
     o.evo.firstLookWindows = args.integer("first-look", 0, 0, 1 << 20);
     o.evo.initial = args.integer("initial", o.evo.initial, 0, 1 << 16);
+    if (const auto fitness = args.value("fitness")) {
+        if (*fitness != "divergence" && *fitness != "nll") {
+            throw Error("option --fitness: expected divergence or nll, got '" + *fitness + "'");
+        }
+        o.evo.nllFitness = *fitness == "nll";
+    }
     if (!o.method->searchesSizes) {
-        for (const char* name : {"generations", "offspring", "search-seed", "first-look", "initial"}) {
+        for (const char* name : {"generations", "offspring", "search-seed", "first-look", "initial", "fitness"}) {
             if (args.value(name)) throw Error(std::string("option --") + name + " applies to evo only");
         }
     }

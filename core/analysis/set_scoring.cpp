@@ -45,6 +45,7 @@ struct SetScorer::Impl {
     std::vector<int64_t> orderedWindows;
     Ablation orderedBy;
     Divergence orderedDivergence = Divergence::Js;
+    bool orderedNll = false;
     std::vector<removal::Reference> ordered;
     // The last base's streams per chunk on every window (a search's parent stays for many calls).
     std::vector<int64_t> streamWindows;
@@ -119,7 +120,7 @@ SetScores SetScorer::score(const SetScoring& job, const ProgressFn& progress) {
     const bool fixedOrder = !(job.order.attn.empty() && job.order.mlp.empty());
     const auto chunks = static_cast<int64_t>((w.size() + static_cast<std::size_t>(s.batch) - 1) / static_cast<std::size_t>(s.batch));
     const bool reuseOrdered = fixedOrder && !s.ordered.empty() && s.orderedWindows == w &&
-                              s.orderedDivergence == job.divergence && sameAblation(s.orderedBy, orderBy, L);
+                              s.orderedDivergence == job.divergence && s.orderedNll == job.nll && sameAblation(s.orderedBy, orderBy, L);
 
     // Per chunk: its windows' ids, the base's stream at every block boundary (when it fits)
     // and the reference in the order the rows are compared.
@@ -151,7 +152,8 @@ SetScores SetScorer::score(const SetScoring& job, const ProgressFn& progress) {
         const at::Tensor hOrder = !fixedOrder && keepStreams ? ch.stream.back()
                                                              : runBlocks(s.model, embedTokens(s.model, ch.x), 0, L, orderBy);
         const removal::Reference natural = s.naturalChunk(cw, ch.x, job.divergence);
-        ch.ref = removal::orderedReference(s.model, hOrder, ch.x, natural, job.divergence, BoundMetric::Divergence).ref;
+        ch.ref = removal::orderedReference(s.model, hOrder, ch.x, natural, job.divergence,
+                                            job.nll ? BoundMetric::Nll : BoundMetric::Divergence).ref;
     }
     // Only calls on every window are kept: a search's first looks (on a few random windows)
     // come between its full scorings of the same parent.
@@ -167,11 +169,15 @@ SetScores SetScorer::score(const SetScoring& job, const ProgressFn& progress) {
         s.orderedWindows = w;
         s.orderedBy = orderBy;
         s.orderedDivergence = job.divergence;
+        s.orderedNll = job.nll;
     }
 
     const int64_t totalRows = static_cast<int64_t>(w.size()) * T;
-    const double scale = removal::divergenceScale(s.model, totalRows, job.divergence);
-    const double slack = removal::roundingSlackPerRow(job.divergence);
+    // NLL: each predicted token's −log p, ≥ 0 up to the rounding of the log-softmax.
+    const double scale = job.nll ? static_cast<double>(static_cast<int64_t>(w.size()) * (T - 1))
+                                 : removal::divergenceScale(s.model, totalRows, job.divergence);
+    const double slack = job.nll ? 1e-6 : removal::roundingSlackPerRow(job.divergence);
+    auto valueOf = [&](const removal::Sums& x) { return job.nll ? x.nll : x.divergence; };
     std::vector<double> completeSums;  // ascending
     SetScores out;
     int64_t rowsCompared = 0;
@@ -193,13 +199,13 @@ SetScores SetScorer::score(const SetScoring& job, const ProgressFn& progress) {
             const int64_t chunkRows = ch.x.size(0) * T;
             const removal::KeepGoing keep = [&](const removal::Sums& soFar, int64_t rows) {
                 const double remaining = static_cast<double>(totalRows - rowsDone - rows);
-                if (partial + soFar.divergence - slack * remaining > threshold) abandoned = true;
+                if (partial + valueOf(soFar) - slack * remaining > threshold) abandoned = true;
                 return !abandoned;
             };
             const removal::Compared got = removal::compare(s.model, h, ch.x, ch.ref, job.divergence, keep);
             rowsCompared += got.rows;
             if (abandoned) break;
-            partial += got.sums.divergence;
+            partial += valueOf(got.sums);
             rowsDone += chunkRows;
             if (rowsDone < totalRows && partial - slack * static_cast<double>(totalRows - rowsDone) > threshold) {
                 abandoned = true;
@@ -207,9 +213,9 @@ SetScores SetScorer::score(const SetScoring& job, const ProgressFn& progress) {
             }
         }
         if (abandoned) {
-            out.divergence.push_back(std::numeric_limits<double>::infinity());
+            out.values.push_back(std::numeric_limits<double>::infinity());
         } else {
-            out.divergence.push_back(partial / scale);
+            out.values.push_back(partial / scale);
             completeSums.insert(std::upper_bound(completeSums.begin(), completeSums.end(), partial), partial);
         }
         reportProgress(progress, i + 1, count);

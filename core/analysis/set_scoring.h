@@ -23,22 +23,25 @@ struct SetScoring {
     /// Calibration windows scored on, ascending and distinct; empty: all of them.
     std::vector<int64_t> windows;
     Divergence divergence = Divergence::Js;
+    /// Score by the configuration's own calibration NLL (mean per predicted token) instead of
+    /// its divergence from the unpruned model.
+    bool nll = false;
     /// The configuration the candidates were derived from: its residual stream is computed
     /// once and every candidate resumes it at the first block where they differ.
     Ablation base;
-    /// The configuration whose per-position divergence orders the rows compared (largest
+    /// The configuration whose per-position divergence (NLL) orders the rows compared (largest
     /// first, so a hopeless candidate stops early); empty: `base`. The values depend on the
     /// order in the last bits only, so a search that compares values across calls keeps it fixed.
     Ablation order;
     /// > 0: a candidate is abandoned (+∞) as soon as it cannot be among the `survivors` lowest
     /// scored in this call; the survivors and their values are those of scoring every candidate.
     int64_t survivors = 0;
-    /// A candidate whose divergence exceeds this is abandoned too.
+    /// A candidate whose value exceeds this is abandoned too.
     double bound = std::numeric_limits<double>::infinity();
 };
 
 struct SetScores {
-    std::vector<double> divergence;  ///< mean per position; +∞ where abandoned
+    std::vector<double> values;  ///< mean divergence per position (NLL per predicted token); +∞ where abandoned
     /// Rows compared over rows of one full scoring on every calibration window: the cost in
     /// candidate evaluations.
     double evaluations = 0;

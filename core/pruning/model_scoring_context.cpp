@@ -88,7 +88,7 @@ SetScores ModelScoringContext::setDivergences(const SetScoring& scoring, const P
     for (const std::size_t i : mine) share.candidates.push_back(scoring.candidates[i]);
     SetScores got = mSets->score(share, progress);
     SetScores all;
-    all.divergence = gatherJobs(mPolicy.group, std::vector<std::size_t>(scoring.candidates.size(), 1), got.divergence);
+    all.values = gatherJobs(mPolicy.group, std::vector<std::size_t>(scoring.candidates.size(), 1), got.values);
     const std::vector<double> cost = gatherJobs(mPolicy.group, std::vector<std::size_t>(groupSize(mPolicy.group), 1),
                                                 {got.evaluations});
     for (const double c : cost) all.evaluations += c;

@@ -27,6 +27,7 @@ struct EvoOptions {
     int64_t firstLookSurvivors = 2; ///< offspring the first look passes to the full scoring
     int64_t maxMutations = 3;       ///< swaps per offspring: min of two uniform draws in [1, max]
     int64_t initial = 32;           ///< random configurations the first parent is chosen among
+    bool nllFitness = false;        ///< fitness: calibration NLL instead of the divergence
     /// Greedy trajectories to seed from (each one's units in removal order) and, for the key,
     /// what they are ("finercut {...}" per trajectory).
     std::vector<std::vector<Unit>> seedOrders;

@@ -186,6 +186,8 @@ private Q_SLOTS:
                        "--generations applies to evo only");
         verifyBadInput(runCli(QStringList{"prune", demo(), "--method", "evo", "--ratio", "0.1,x", "--out", plan} + calib),
                        "--ratio: expected numbers");
+        verifyBadInput(runCli(QStringList{"prune", demo(), "--method", "evo", "--ratio", "0.1", "--fitness", "ppl", "--out", plan} + calib),
+                       "--fitness: expected divergence or nll");
         verifyBadInput(runCli({"ppl", demo(), "--text", text, "--seq", "32", "--divergence", "js"}), "give --plan");
     }
 

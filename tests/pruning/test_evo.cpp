@@ -68,7 +68,7 @@ private Q_SLOTS:
         mIds = at::tensor(mCalibration.windows.ids, at::kInt).to(at::kLong).view({4, 64});
     }
 
-    // Every candidate's divergence, on all windows and on a subset, resumed from a base that
+    // Every candidate's divergence (and NLL), on all windows and on a subset, resumed from a base that
     // differs from it at various depths, is the brute-force one.
     void fitnessIsTheDivergence() {
         ModelScoringContext context(*mModel, mCalibration);
@@ -81,15 +81,31 @@ private Q_SLOTS:
         for (const std::vector<int64_t>& windows : {std::vector<int64_t>{}, std::vector<int64_t>{1, 3}}) {
             job.windows = windows;
             const SetScores got = context.setDivergences(job, {});
-            QCOMPARE(got.divergence.size(), job.candidates.size());
+            QCOMPARE(got.values.size(), job.candidates.size());
             const at::Tensor ids = windows.empty() ? mIds : mIds.index_select(0, at::tensor(windows, at::kLong));
             for (std::size_t i = 0; i < job.candidates.size(); ++i) {
                 const double want = bruteJs(*mModel, ids, job.candidates[i]);
-                QVERIFY2(std::fabs(got.divergence[i] - want) <= 1e-6 * want + 1e-9,
-                         qPrintable(QString("candidate %1: %2 vs %3").arg(i).arg(got.divergence[i]).arg(want)));
+                QVERIFY2(std::fabs(got.values[i] - want) <= 1e-6 * want + 1e-9,
+                         qPrintable(QString("candidate %1: %2 vs %3").arg(i).arg(got.values[i]).arg(want)));
             }
             const double share = windows.empty() ? 1.0 : 0.5;
             QCOMPARE(got.evaluations, share * static_cast<double>(job.candidates.size()));
+        }
+        // Scored by NLL: each candidate's mean next-token NLL on the windows.
+        job.nll = true;
+        job.windows = {0, 2, 3};
+        const SetScores nll = context.setDivergences(job, {});
+        TokenWindows three;
+        three.seqLen = 64;
+        three.numWindows = 3;
+        for (const int64_t w : job.windows) {
+            three.ids.insert(three.ids.end(), mCalibration.windows.ids.begin() + w * 64,
+                             mCalibration.windows.ids.begin() + (w + 1) * 64);
+        }
+        for (std::size_t i = 0; i < job.candidates.size(); ++i) {
+            const double want = evaluatePerplexity(*mModel, three, job.candidates[i]).meanNll;
+            QVERIFY2(std::fabs(nll.values[i] - want) <= 1e-6 * want,
+                     qPrintable(QString("candidate %1: NLL %2 vs %3").arg(i).arg(nll.values[i]).arg(want)));
         }
     }
 
@@ -116,9 +132,9 @@ private Q_SLOTS:
         job.order = job.candidates.front();
         const SetScores all = context.setDivergences(job, {});
         job.survivors = 2;
-        std::vector<std::size_t> rank(all.divergence.size());
+        std::vector<std::size_t> rank(all.values.size());
         std::iota(rank.begin(), rank.end(), 0);
-        std::stable_sort(rank.begin(), rank.end(), [&](auto a, auto b) { return all.divergence[a] < all.divergence[b]; });
+        std::stable_sort(rank.begin(), rank.end(), [&](auto a, auto b) { return all.values[a] < all.values[b]; });
         // In the given order, and best first (the bound is then tight from the start).
         std::vector<Ablation> bestFirst;
         for (const std::size_t i : rank) bestFirst.push_back(job.candidates[i]);
@@ -128,17 +144,17 @@ private Q_SLOTS:
             const SetScores bounded = context.setDivergences(b, {});
             int64_t abandoned = 0;
             for (std::size_t j = 0; j < b.candidates.size(); ++j) {
-                const double want = all.divergence[sorted ? rank[j] : j];
-                if (std::isinf(bounded.divergence[j])) {
+                const double want = all.values[sorted ? rank[j] : j];
+                if (std::isinf(bounded.values[j])) {
                     ++abandoned;
-                    QVERIFY(want > all.divergence[rank[1]]);  // it could not have survived
+                    QVERIFY(want > all.values[rank[1]]);  // it could not have survived
                 } else {
-                    QCOMPARE(bounded.divergence[j], want);
+                    QCOMPARE(bounded.values[j], want);
                 }
             }
             for (const std::size_t best : {rank[0], rank[1]}) {
                 const std::size_t at = sorted ? static_cast<std::size_t>(std::find(rank.begin(), rank.end(), best) - rank.begin()) : best;
-                QVERIFY(std::isfinite(bounded.divergence[at]));
+                QVERIFY(std::isfinite(bounded.values[at]));
             }
             if (sorted) {
                 QVERIFY(abandoned > 0);

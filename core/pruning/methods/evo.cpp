@@ -4,7 +4,8 @@
 // (swaps of a removed unit for a kept one), takes a cheap first look at the offspring on a
 // random quarter of the calibration windows, scores the best few on all of them and keeps the
 // best configuration (elitist: the parent stays unless an offspring is strictly better).
-// Fitness: the divergence from the unpruned model, as FinerCut's.
+// Fitness: the divergence from the unpruned model, as FinerCut's, or (as SLEB's criterion)
+// the pruned model's calibration NLL.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -46,6 +47,7 @@ struct Search {
         for (const Mask& m : ms) job.candidates.push_back(ablation(m));
         job.windows = windows;
         job.divergence = options.divergence;
+        job.nll = options.evo.nllFitness;
         job.base = ablation(base);
         if (order) job.order = ablation(*order);
         job.survivors = survivors;
@@ -66,6 +68,16 @@ struct Search {
         return idx;
     }
 
+    // The cheap first look: `ms` on `look` random windows, the best few passed on.
+    std::vector<Mask> firstLook(const std::vector<Mask>& ms, const Mask& base, int64_t look, evo::Rng& rng) {
+        const int64_t keep = options.evo.firstLookSurvivors;
+        const SetScores got = score(ms, evo::drawWindows(context.numWindows(), look, rng), base, nullptr, keep,
+                                    std::numeric_limits<double>::infinity());
+        std::vector<Mask> passed;
+        for (const std::size_t i : lowest(got.values, keep)) passed.push_back(ms[i]);
+        return passed;
+    }
+
     // Full scores of `ms` (from the memo where known), abandoning those above `bound`.
     std::vector<double> scoreFull(const std::vector<Mask>& ms, const Mask& base, const Mask& order, double bound) {
         std::vector<double> values(ms.size());
@@ -83,8 +95,8 @@ struct Search {
         if (fresh.empty()) return values;
         const SetScores got = score(fresh, {}, base, &order, 1, bound);
         for (std::size_t j = 0; j < fresh.size(); ++j) {
-            values[where[j]] = got.divergence[j];
-            if (std::isfinite(got.divergence[j])) full[fresh[j]] = got.divergence[j];
+            values[where[j]] = got.values[j];
+            if (std::isfinite(got.values[j])) full[fresh[j]] = got.values[j];
         }
         return values;
     }
@@ -120,7 +132,7 @@ Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn&
 
     Trajectory t;
     t.cumulative = false;
-    t.scoreName = divergenceName(o.divergence);
+    t.scoreName = e.nllFitness ? "nll" : divergenceName(o.divergence);
     std::vector<Ablation> configurations(1);  // [0]: the unpruned model; [i + 1]: size i's answer
     for (std::size_t si = 0; si < sizes.size(); ++si) {
         const int64_t k = sizes[si];
@@ -152,13 +164,7 @@ Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn&
         const Mask order = seeds.empty() ? randoms.front() : seeds.front();
         std::vector<Mask> finalists = seeds;
         if (!randoms.empty()) {
-            std::vector<Mask> passed = randoms;
-            if (twoStages) {
-                const SetScores first = s.score(randoms, evo::drawWindows(N, look, rng), order, nullptr,
-                                                e.firstLookSurvivors, std::numeric_limits<double>::infinity());
-                passed.clear();
-                for (const std::size_t i : Search::lowest(first.divergence, e.firstLookSurvivors)) passed.push_back(randoms[i]);
-            }
+            const std::vector<Mask> passed = twoStages ? s.firstLook(randoms, order, look, rng) : randoms;
             finalists.insert(finalists.end(), passed.begin(), passed.end());
         }
         if (finalists.empty()) {
@@ -176,13 +182,7 @@ Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn&
                 if (drawn.insert(m).second) offspring.push_back(m);
             }
             if (offspring.empty()) break;  // every configuration is the parent (k = n)
-            std::vector<Mask> passed = offspring;
-            if (twoStages) {
-                const SetScores first = s.score(offspring, evo::drawWindows(N, look, rng), parent, nullptr,
-                                                e.firstLookSurvivors, std::numeric_limits<double>::infinity());
-                passed.clear();
-                for (const std::size_t i : Search::lowest(first.divergence, e.firstLookSurvivors)) passed.push_back(offspring[i]);
-            }
+            const std::vector<Mask> passed = twoStages ? s.firstLook(offspring, parent, look, rng) : offspring;
             const std::vector<double> values = s.scoreFull(passed, parent, order, parentValue);
             const std::vector<std::size_t> best = Search::lowest(values, 1);
             if (!best.empty() && values[best[0]] < parentValue) {
@@ -211,7 +211,7 @@ Trajectory run(ScoringContext& context, const PruneOptions& o, const ProgressFn&
 void describe(const PruneOptions& o, nlohmann::json& j) {
     const EvoOptions& e = o.evo;
     j["units"] = unitSetName(o.unitsOrDefault());
-    j["divergence"] = divergenceName(o.divergence);
+    j["fitness"] = e.nllFitness ? "nll" : divergenceName(o.divergence);
     j["protect_first"] = o.protectFirst;
     j["generations"] = e.generations;
     j["offspring"] = e.offspring;
