@@ -170,9 +170,9 @@ void finishPrune(const PruneReport& report, const PruneRequest& request, const A
                                              {"fingerprint", report.calibration.fingerprint}}},
                             {"cached", !report.computed},
                             {"candidates_abandoned", t.abandonedCandidates},
-                            {"candidate_evaluations", t.candidateEvaluations},
                             {"ranks", request.policy.group ? request.policy.group->size() : 1},
                    {"seconds", report.seconds}};
+        if (request.options.method->searchesSizes) j["candidate_evaluations"] = t.candidateEvaluations;
         if (!repair.is_null()) j["repair"] = repair;
         printJson(j);
         return;
