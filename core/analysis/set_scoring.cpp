@@ -13,13 +13,6 @@ namespace lamina {
 
 namespace {
 
-bool sameAblation(const Ablation& a, const Ablation& b, int64_t L) {
-    for (int64_t l = 0; l < L; ++l) {
-        if (a.attnRemoved(l) != b.attnRemoved(l) || a.mlpRemoved(l) != b.mlpRemoved(l)) return false;
-    }
-    return true;
-}
-
 // The first block whose sublayers `a` and `b` remove differently (L: none).
 int64_t firstDifference(const Ablation& a, const Ablation& b, int64_t L) {
     for (int64_t l = 0; l < L; ++l) {
@@ -27,6 +20,8 @@ int64_t firstDifference(const Ablation& a, const Ablation& b, int64_t L) {
     }
     return L;
 }
+
+bool sameAblation(const Ablation& a, const Ablation& b, int64_t L) { return firstDifference(a, b, L) == L; }
 
 }  // namespace
 

@@ -152,10 +152,7 @@ void addSeeds(PruneRequest& r, const ResultsStore& store, const std::string& mod
         std::vector<Unit> order;
         for (const TrajectoryStep& s : t.steps) {
             if (s.kind != StepKind::Attn && s.kind != StepKind::Mlp && s.kind != StepKind::Block) break;
-            const Unit u{s.kind == StepKind::Attn  ? Unit::Kind::Attn
-                         : s.kind == StepKind::Mlp ? Unit::Kind::Mlp
-                                                   : Unit::Kind::Block,
-                         s.layer};
+            const Unit u = s.unit();
             if (std::find(candidates.begin(), candidates.end(), u) == candidates.end()) break;
             order.push_back(u);
         }

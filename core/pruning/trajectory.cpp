@@ -25,6 +25,16 @@ StepKind stepKindOf(Unit::Kind kind) {
     return kind == Unit::Kind::Attn ? StepKind::Attn : kind == Unit::Kind::Mlp ? StepKind::Mlp : StepKind::Block;
 }
 
+Unit TrajectoryStep::unit() const {
+    switch (kind) {
+        case StepKind::Attn: return {Unit::Kind::Attn, layer};
+        case StepKind::Mlp: return {Unit::Kind::Mlp, layer};
+        case StepKind::Block: return {Unit::Kind::Block, layer};
+        default: break;
+    }
+    throw Error(std::string("a trajectory step of kind '") + stepKindName(kind) + "' is not one unit");
+}
+
 PlanOperation TrajectoryStep::operation(MergeFormula formula) const {
     switch (kind) {
         case StepKind::Merge: return PlanOperation::merge(layer, lastLayer, formula);

@@ -34,6 +34,8 @@ struct TrajectoryStep {
     int64_t removedSublayers = 0;  ///< cumulative, for the x-axis of comparisons
     int64_t removedParams = 0;     ///< cumulative parameters removed from the blocks
 
+    /// The unit an attn, mlp or block step removes (throws `Error` for the other kinds).
+    Unit unit() const;
     /// The plan operation of this step (merges use `formula`).
     PlanOperation operation(MergeFormula formula = MergeFormula::Rdsc) const;
 };

@@ -23,12 +23,7 @@ using lamina::test::sharedDir;
 
 namespace {
 
-Unit unitOf(const TrajectoryStep& s) {
-    const Unit::Kind k = s.kind == StepKind::Attn  ? Unit::Kind::Attn
-                         : s.kind == StepKind::Mlp ? Unit::Kind::Mlp
-                                                   : Unit::Kind::Block;
-    return {k, s.layer};
-}
+Unit unitOf(const TrajectoryStep& s) { return s.unit(); }
 
 // Brute force: log-probabilities (N·T, V) of the model with `a` removed, from block 0.
 at::Tensor logProbs(const Model& m, const at::Tensor& ids, const Ablation& a) {
